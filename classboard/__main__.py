@@ -1,0 +1,3 @@
+from classboard.cli import main
+
+main()

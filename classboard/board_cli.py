@@ -1,0 +1,137 @@
+"""``classboard board``: run the board service (store, scheduler, sync, screens)."""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+log = logging.getLogger("classboard.board")
+
+
+def _load(config_file: Path | None):
+    from edge.config import ConfigError, load_config
+
+    paths = None
+    if config_file is not None:
+        from edge.config import BOOT_CONFIG, SYSTEM_CONFIG
+        paths = [SYSTEM_CONFIG, BOOT_CONFIG, config_file]
+    try:
+        return load_config(paths=paths)
+    except ConfigError as exc:
+        raise click.ClickException(f"invalid configuration: {exc}") from None
+
+
+def open_board(config_file: Path | None):
+    """Open the board, turning start-up problems into one clear message."""
+    from edge.board import Board
+    from edge.store import StoreError
+
+    config = _load(config_file)
+    try:
+        board = Board(config)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    for problem in board.opening.problems:
+        click.secho(f"WARNING: {problem}", fg="red", err=True)
+    return board
+
+
+def seed_sample(board, class_id: str) -> None:
+    """Give a board with no bundle the sample school, for the demo without a hub."""
+    from classboard.sample import board_bundle, sample_school
+
+    if board.bundle_etag():
+        return
+    issued = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    board.install_bundle(board_bundle(sample_school(), board.id, class_id, issued), etag="sample")
+
+
+def _start_sync(board) -> object | None:
+    if not board.config.hub.url:
+        return None
+    try:
+        from edge.sync.service import SyncService
+    except ImportError:
+        log.warning("sync is not available in this build; running offline")
+        return None
+    service = SyncService(board)
+    service.start()
+    return service
+
+
+def _serve(board, host: str, port: int, stop: threading.Event) -> None:
+    try:
+        from kiosk_ui.server import serve
+    except ImportError:
+        serve = _fallback_serve
+    serve(board, host, port, stop)
+
+
+def _fallback_serve(board, host: str, port: int, stop: threading.Event) -> None:
+    """A plain status page for builds without the kiosk screens."""
+    from flask import Flask, jsonify
+    from waitress.server import create_server
+
+    app = Flask("classboard-board")
+
+    @app.get("/")
+    def home():
+        current, upcoming = board.timetable.current_and_next(class_id=board.class_id)
+        school = board.school()
+        return (f"<h1>{school.name if school else 'classboard'}</h1><p>{board.id}</p>"
+                f"<p>现在: {current.subject if current else '—'} · 下一节: {upcoming.subject if upcoming else '—'}</p>")
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(ok=True, board=board.id)
+
+    server = create_server(app, host=host, port=port, threads=4)
+    threading.Thread(target=lambda: (stop.wait(), server.close()), daemon=True).start()
+    try:
+        server.run()
+    except OSError:
+        if not stop.is_set():
+            raise
+
+
+@click.group()
+def board() -> None:
+    """Run or inspect the board service."""
+
+
+@board.command()
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="An extra TOML file, applied after the system and boot-partition files.")
+@click.option("--seed-sample", "seed_class", metavar="CLASS_ID", help="Load the sample school for this class if the board has no bundle.")
+def run(config_file: Path | None, seed_class: str | None) -> None:
+    """Run the board: store, scheduler, sync and the kiosk screens on localhost."""
+    board_ = open_board(config_file)
+    if seed_class:
+        seed_sample(board_, seed_class)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    board_.start()
+    sync = _start_sync(board_)
+    host, port = board_.config.ui.host, board_.config.ui.port
+    click.echo(f"board {board_.id} serving its screen on http://{host}:{port}/", err=True)
+    try:
+        _serve(board_, host, port, stop)
+    finally:
+        if sync is not None:
+            sync.stop()
+        board_.stop()
+    sys.exit(0)
+
+
+@board.command()
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
+def status(config_file: Path | None) -> None:
+    """Print the board id, bundle version and outbox depth."""
+    b = open_board(config_file)
+    click.echo(f"board:  {b.id}\nbundle: {b.bundle_etag() or '(none)'}\noutbox: {b.usage.outbox_depth()}")

@@ -1,0 +1,152 @@
+"""``classboard demo``: a hub and two simulated boards with a sample school, on 127.0.0.1.
+
+Every part is a real process on a real port, as on a school's network; Ctrl-C
+stops them all and leaves nothing behind.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import click
+
+from .sample import sample_school
+
+HOST = "127.0.0.1"
+
+
+def _cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "classboard", *args]
+
+
+def wait_http(url: str, timeout: float = 30.0) -> bool:
+    """Poll ``url`` until it answers 200, at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def _hub_available() -> bool:
+    try:
+        import hub.cli  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class Demo:
+    def __init__(self, workdir: Path, hub_port: int, board_ports: list[int]) -> None:
+        self.workdir, self.hub_port, self.board_ports = workdir, hub_port, board_ports
+        self.processes: list[subprocess.Popen] = []
+
+    def spawn(self, args: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen:
+        log = open(self.workdir / f"{log_name}.log", "ab")
+        proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes.append(proc)
+        return proc
+
+    def start(self) -> dict[str, str]:
+        env = dict(os.environ)
+        urls: dict[str, str] = {}
+        school = sample_school()
+        school_file = self.workdir / "sample-school.json"
+        school_file.write_text(json.dumps(school, ensure_ascii=False), encoding="utf-8")
+        hub_url = f"http://{HOST}:{self.hub_port}"
+        token = ""
+        if _hub_available():
+            hub_data = str(self.workdir / "hub")
+            subprocess.run(_cmd("hub", "seed", "--data", hub_data, "--from-json", str(school_file)),
+                           check=True, env=env, capture_output=True)
+            made = subprocess.run(_cmd("hub", "token", "create", "--data", hub_data),
+                                  check=True, env=env, capture_output=True, text=True)
+            token = made.stdout.strip().splitlines()[-1]
+            self.spawn(_cmd("hub", "serve", "--host", HOST, "--port", str(self.hub_port), "--data", hub_data),
+                       env, "hub")
+            if not wait_http(f"{hub_url}/api/v1/time"):
+                raise click.ClickException(f"the hub did not start; see {self.workdir / 'hub.log'}")
+            urls["hub"] = hub_url + "/"
+        for n, (port, group) in enumerate(zip(self.board_ports, school["classes"])):
+            board_env = dict(env, CLASSBOARD_BOARD__DATA_DIR=str(self.workdir / f"board{n + 1}"),
+                             CLASSBOARD_BOARD__NAME=f"{group['name']} 班牌",
+                             CLASSBOARD_BOARD__CLASS_ID=group["id"],
+                             CLASSBOARD_BOARD__ROOM_ID=group["home_room_id"],
+                             CLASSBOARD_UI__HOST=HOST, CLASSBOARD_UI__PORT=str(port),
+                             CLASSBOARD_UI__ADMIN_PIN="8888")
+            args = _cmd("board", "run")
+            if token:
+                board_env.update(CLASSBOARD_HUB__URL=hub_url, CLASSBOARD_HUB__ENROLLMENT_TOKEN=token,
+                                 CLASSBOARD_HUB__ROOM=group["home_room_id"], CLASSBOARD_HUB__PULL_INTERVAL_S="10")
+            else:
+                args += ["--seed-sample", group["id"]]
+            self.spawn(args, board_env, f"board{n + 1}")
+            if not wait_http(f"http://{HOST}:{port}/"):
+                raise click.ClickException(f"board {n + 1} did not start; see {self.workdir}/board{n + 1}.log")
+            urls[f"board {n + 1} ({group['name']})"] = f"http://{HOST}:{port}/"
+        return urls
+
+    def stop(self, timeout: float = 10.0) -> None:
+        for proc in self.processes:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in self.processes:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+
+    def crashed(self) -> list[subprocess.Popen]:
+        return [p for p in self.processes if p.poll() is not None]
+
+
+@click.command()
+@click.option("--hub-port", default=8000, show_default=True)
+@click.option("--board-ports", default="8080,8081", show_default=True, help="Comma-separated, one per board.")
+@click.option("--workdir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where the demo keeps its data and logs (default: a fresh temporary folder).")
+@click.option("--duration", type=float, default=0.0, help="Stop by itself after this many seconds (0: run until Ctrl-C).")
+def demo(hub_port: int, board_ports: str, workdir: Path | None, duration: float) -> None:
+    """Run a hub and two simulated boards with a sample school on 127.0.0.1."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="classboard-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    ports = [int(p) for p in board_ports.split(",") if p.strip()]
+    show = Demo(workdir, hub_port, ports)
+    stopping = {"now": False}
+
+    def on_signal(*_: object) -> None:
+        stopping["now"] = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        urls = show.start()
+        click.echo("classboard demo is running (Ctrl-C to stop):")
+        for name, url in urls.items():
+            click.echo(f"  {name:<24} {url}")
+        click.echo(f"  data and logs            {workdir}")
+        started = time.monotonic()
+        while not stopping["now"]:
+            if duration and time.monotonic() - started >= duration:
+                break
+            dead = show.crashed()
+            if dead:
+                raise click.ClickException(f"a demo process exited (code {dead[0].returncode}); logs in {workdir}")
+            time.sleep(0.3)
+    finally:
+        show.stop()
+        click.echo("demo stopped.")

@@ -1,0 +1,98 @@
+"""The board runtime: one object that owns the store, the services and the scheduler.
+
+Like a Home Assistant coordinator, it fetches and keeps state; the screens
+(kiosk_ui) only render what it offers. Drivers are created lazily, so a board
+whose camera is never used never imports OpenCV.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+
+from .bundle_store import apply_bundle, get_setting, put_setting
+from .clock import Clock, SystemClock
+from .config import BoardConfig
+from .identity import load_or_create_key
+from .scheduler import Scheduler
+from .services.bells import BellPlan
+from .services.calendar import SchoolCalendar
+from .services.notices import NoticeBoard
+from .services.timetable import Timetable
+from .services.usage import UsageMeter
+from .store import StoreOpening, open_store
+from .store import models as m
+
+log = logging.getLogger(__name__)
+
+
+def board_id_for(public_raw: bytes) -> str:
+    """A stable id from the board's key: the same board keeps it through re-installs of config."""
+    return "cb-" + hashlib.sha256(public_raw).hexdigest()[:12]
+
+
+class Board:
+    def __init__(self, config: BoardConfig, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.zone = config.zone
+        self.db, self.opening = open_store(config.data_path)
+        self.key = load_or_create_key(config.data_path)
+        raw = self.key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        self.public_key_raw = raw
+        self.id = config.board.id or get_setting("board.id") or board_id_for(raw)
+        put_setting("board.id", self.id)
+        self.calendar = SchoolCalendar()
+        self.timetable = Timetable(self.clock, self.zone, self.calendar)
+        self.notices = NoticeBoard(self.clock)
+        self.bells = BellPlan(self.zone, self.calendar)
+        self.usage = UsageMeter(self.db, self.clock, self.key, self.id)
+        self.scheduler = Scheduler(self.clock)
+        self.started_at = self.clock.now()
+
+    # -- what the board is for --------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        return json.loads(get_setting("bundle.settings") or "{}")
+
+    @property
+    def class_id(self) -> str | None:
+        return self.config.board.class_id or self.settings().get("class_id") or None
+
+    @property
+    def room_id(self) -> str | None:
+        return self.config.board.room_id or self.settings().get("room_id") or None
+
+    def class_group(self) -> m.ClassGroup | None:
+        return m.ClassGroup.get_or_none(m.ClassGroup.id == self.class_id) if self.class_id else None
+
+    def audience(self) -> dict[str, str | None]:
+        group = self.class_group()
+        return {"class_id": self.class_id, "grade": group.grade if group else None, "board_id": self.id}
+
+    def school(self) -> m.School | None:
+        return m.School.select().first()
+
+    # -- bundles ------------------------------------------------------------------------
+    def install_bundle(self, content: dict[str, Any], etag: str) -> None:
+        """Swap in a bundle that has already been verified; wakes the scheduler to re-plan."""
+        apply_bundle(self.db, content, etag)
+        self.scheduler.poke()
+        log.info("bundle %s installed", etag[:12])
+
+    def bundle_etag(self) -> str | None:
+        return get_setting("bundle.etag")
+
+    # -- lifecycle --------------------------------------------------------------------
+    def start(self) -> None:
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        self.db.close()
+
+    def uptime_s(self, now: datetime | None = None) -> int:
+        return int(((now or self.clock.now()) - self.started_at).total_seconds())

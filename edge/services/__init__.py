@@ -1,0 +1,1 @@
+"""Domain services: plain Python over the local store, each taking a clock."""

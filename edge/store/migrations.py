@@ -1,0 +1,42 @@
+"""Forward-only schema migrations, numbered by ``PRAGMA user_version``.
+
+A board may be updated after months offline, so every step from any earlier
+version must apply in order; a step never rewrites a step before it.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from peewee import SqliteDatabase
+
+from . import models
+
+log = logging.getLogger(__name__)
+
+
+def _v1_initial(db: SqliteDatabase) -> None:
+    db.create_tables(models.ALL_MODELS)
+
+
+MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_v1_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(Exception):
+    """The store was written by a newer classboard; refuse rather than damage it."""
+
+
+def migrate(db: SqliteDatabase) -> int:
+    current = db.execute_sql("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"store schema version {current} is newer than this software ({SCHEMA_VERSION}); "
+            "install the newer version or move the store aside"
+        )
+    for number in range(current + 1, SCHEMA_VERSION + 1):
+        with db.atomic():
+            MIGRATIONS[number - 1](db)
+            db.execute_sql(f"PRAGMA user_version = {number}")
+        log.info("store migrated to schema version %d", number)
+    return SCHEMA_VERSION
