@@ -77,6 +77,16 @@ class DriversSection:
 
 
 @dataclass
+class SystemSection:
+    """Applied once by the first-boot agent (provisioning), not by the board service."""
+
+    hostname: str = ""
+    wifi_ssid: str = ""
+    wifi_psk: str = ""
+    wifi_country: str = "CN"
+
+
+@dataclass
 class SensorEntry:
     kind: str = "bme280"
     backend: str = "simulated"
@@ -94,6 +104,7 @@ class BoardConfig:
     mqtt: MqttSection = field(default_factory=MqttSection)
     ui: UiSection = field(default_factory=UiSection)
     drivers: DriversSection = field(default_factory=DriversSection)
+    system: SystemSection = field(default_factory=SystemSection)
     sensors: list[SensorEntry] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 
