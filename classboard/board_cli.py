@@ -64,6 +64,23 @@ def _start_sync(board) -> object | None:
     return service
 
 
+def _watchdog(board) -> None:
+    """Tell systemd we are up, and keep petting its watchdog from the scheduler thread.
+
+    The pet rides on the scheduler on purpose: if timed jobs stop running, the
+    bells stop too, and systemd should restart the service.
+    """
+    from datetime import timedelta
+
+    import sdnotify
+
+    from edge.scheduler import every
+
+    notifier = sdnotify.SystemdNotifier()
+    board.scheduler.add("watchdog", every(timedelta(seconds=10)), lambda _at: notifier.notify("WATCHDOG=1"))
+    notifier.notify("READY=1")
+
+
 def _serve(board, host: str, port: int, stop: threading.Event) -> None:
     try:
         from kiosk_ui.server import serve
@@ -116,6 +133,7 @@ def run(config_file: Path | None, seed_class: str | None) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    _watchdog(board_)
     board_.start()
     sync = _start_sync(board_)
     host, port = board_.config.ui.host, board_.config.ui.port
@@ -135,3 +153,24 @@ def status(config_file: Path | None) -> None:
     """Print the board id, bundle version and outbox depth."""
     b = open_board(config_file)
     click.echo(f"board:  {b.id}\nbundle: {b.bundle_etag() or '(none)'}\noutbox: {b.usage.outbox_depth()}")
+
+
+@board.command()
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
+def firstboot(config_file: Path | None) -> None:
+    """Apply the boot-partition config once and enroll with the hub (run by systemd)."""
+    from provisioning.firstboot import first_boot
+
+    b = open_board(config_file)
+    enroll = None
+    try:
+        from edge.sync.enroll import first_boot_enroll
+        enroll = lambda: first_boot_enroll(b)  # noqa: E731
+    except ImportError:
+        log.warning("enrollment is not available in this build")
+    result = first_boot(b.config, enroll=enroll)
+    click.echo(f"applied: {', '.join(result.applied) or '-'}; failed: {', '.join(result.failed) or '-'}; "
+               f"enrolled: {'yes' if result.enrolled else 'no'}"
+               + (f"; claim code {result.claim_code}" if result.claim_code else ""))
+    b.stop()
+    raise SystemExit(1 if result.failed else 0)
