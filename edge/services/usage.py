@@ -19,6 +19,7 @@ from protocol import records as wire
 
 from ..clock import Clock, utc
 from ..store import models as m
+from ..store.housekeeping import write_or_make_room
 
 GENESIS = "0" * 64
 
@@ -46,7 +47,15 @@ class UsageMeter:
         return self.record_many([Activity(kind, role, class_id, duration_s, data or {}, at)])[0]
 
     def record_many(self, activities: Iterable[Activity]) -> list[m.UsageRecord]:
-        """Seal a batch in one transaction: one fsync for many records."""
+        """Seal a batch in one transaction: one fsync for many records.
+
+        On a full disk, sensor history is dropped and the write tried once more:
+        evidence outranks sensor history.
+        """
+        batch = list(activities)
+        return write_or_make_room(self.db, lambda: self._seal_and_store(batch))
+
+    def _seal_and_store(self, activities: list[Activity]) -> list[m.UsageRecord]:
         with self._lock, self.db.atomic():
             last = m.UsageRecord.select(m.UsageRecord.seq, m.UsageRecord.hash).order_by(
                 m.UsageRecord.seq.desc()).first()

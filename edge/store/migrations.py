@@ -19,7 +19,16 @@ def _v1_initial(db: SqliteDatabase) -> None:
     db.create_tables(models.ALL_MODELS)
 
 
-MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_v1_initial]
+def _v2_sensor_span(db: SqliteDatabase) -> None:
+    """Hourly aggregates share the readings table, marked by how long a row spans."""
+    from playhouse.migrate import SqliteMigrator, migrate as run
+
+    columns = {c.name for c in db.get_columns("sensorreading")}
+    if "span_s" not in columns:  # v1 stores created before this column existed
+        run(SqliteMigrator(db).add_column("sensorreading", "span_s", models.IntegerField(default=0)))
+
+
+MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_v1_initial, _v2_sensor_span]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

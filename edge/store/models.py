@@ -224,6 +224,7 @@ class SensorReading(BaseModel):
     quantity = CharField()
     value = FloatField()
     status = CharField(default="ok")
+    span_s = IntegerField(default=0)  # 0: one reading; 3600: an hourly mean (history older than 48 h)
 
 
 ALL_MODELS = [

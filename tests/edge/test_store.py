@@ -50,3 +50,21 @@ def test_store_from_newer_software_is_refused(tmp_path):
     db.close()
     with pytest.raises(SchemaTooNew, match="newer"):
         open_store(tmp_path)
+
+
+def test_v1_store_migrates_forward_keeping_rows(tmp_path):
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "board.sqlite3")
+    conn.execute("CREATE TABLE sensorreading (id INTEGER PRIMARY KEY, at DATETIME, sensor TEXT, quantity TEXT, "
+                 "value REAL, status TEXT)")
+    conn.execute("INSERT INTO sensorreading (at, sensor, quantity, value, status) "
+                 "VALUES ('2026-11-01 00:00:00', 'bme280', 'temperature_c', 21.5, 'ok')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    db, opening = open_store(tmp_path)
+    from edge.store import models as m
+    row = m.SensorReading.get()
+    assert (row.value, row.span_s) == (21.5, 0) and opening.schema_version == SCHEMA_VERSION
+    db.close()
