@@ -65,3 +65,45 @@ def show(image_file: Path) -> None:
         click.echo(read_boot_file(image_file, BOOT_CONFIG_NAME).decode("utf-8"), nl=False)
     except ImageError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@image.command(name="imager-json")
+@click.argument("image_file", metavar="IMAGE_XZ", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="Where the school's web server serves IMAGE_XZ.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("imager-repo.json"),
+              show_default=True)
+def imager_json(image_file: Path, url: str, out: Path) -> None:
+    """Write a Raspberry Pi Imager repository JSON that lists the classboard image."""
+    import datetime
+    import hashlib
+    import json
+    import lzma
+
+    download = hashlib.sha256()
+    extract = hashlib.sha256()
+    extract_size = 0
+    with open(image_file, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            download.update(chunk)
+    try:
+        with lzma.open(image_file) as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                extract.update(chunk)
+                extract_size += len(chunk)
+    except lzma.LZMAError:
+        raise click.ClickException(f"{image_file} is not an .xz-compressed image") from None
+    entry = {
+        "name": "classboard 班牌系统",
+        "description": "School class board (电子班牌) — Raspberry Pi OS Lite (arm64) with classboard",
+        "url": url,
+        "icon": "",
+        "extract_size": extract_size,
+        "extract_sha256": extract.hexdigest(),
+        "image_download_size": image_file.stat().st_size,
+        "image_download_sha256": download.hexdigest(),
+        "release_date": datetime.date.today().isoformat(),
+        "devices": ["pi5-64bit", "pi4-64bit"],
+        "init_format": "systemd",
+    }
+    out.write_text(json.dumps({"os_list": [entry]}, ensure_ascii=False, indent=2), encoding="utf-8")
+    click.echo(f"wrote {out}")

@@ -63,3 +63,21 @@ def test_bad_inputs_change_nothing(tmp_path, disk_image):
     not_an_image.write_text("hello")
     result = customize(not_an_image, "--config", school)
     assert result.returncode != 0 and "no MBR partition table" in result.stderr
+
+
+def test_imager_repository_json_describes_the_image(tmp_path, disk_image):
+    import hashlib
+    import json
+    import lzma
+
+    xz = tmp_path / "classboard.img.xz"
+    raw = disk_image.read_bytes()
+    xz.write_bytes(lzma.compress(raw, preset=0))
+    out = tmp_path / "repo.json"
+    result = subprocess.run([sys.executable, "-m", "classboard", "image", "imager-json", str(xz),
+                             "--url", "http://intranet.school/classboard.img.xz", "--out", str(out)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    entry = json.loads(out.read_text())["os_list"][0]
+    assert entry["extract_size"] == len(raw) and entry["extract_sha256"] == hashlib.sha256(raw).hexdigest()
+    assert entry["image_download_size"] == xz.stat().st_size
