@@ -76,7 +76,7 @@ class Updater:
         self.current_link = self.root / "venv"
 
     def current(self) -> str | None:
-        return self.current_link.resolve().name if self.current_link.is_symlink() else None
+        return self.current_link.resolve().parent.name if self.current_link.is_symlink() else None
 
     def install(self, manifest: UpdateManifest, archive: Path) -> Path:
         """Verify the archive and install it into its own venv; the running one is not touched."""
