@@ -107,6 +107,6 @@ def sample_school(today: date | None = None, classes: int = 2, students_per_clas
 def board_bundle(school: dict[str, Any], board_id: str, class_id: str, issued_at: str) -> dict[str, Any]:
     """Cut the school content down to what one board needs (its class, and its room's visitors)."""
     group = next(c for c in school["classes"] if c["id"] == class_id)
-    content = dict(school, board_id=board_id, issued_at=issued_at)
+    content = dict(school, schema="classboard.bundle/1", board_id=board_id, issued_at=issued_at)
     content["settings"] = dict(school["settings"], class_id=class_id, room_id=group["home_room_id"])
     return content

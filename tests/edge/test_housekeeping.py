@@ -8,8 +8,10 @@ from edge.store.housekeeping import ensure_space, write_or_make_room
 
 def fill_history(n: int) -> None:
     base = datetime(2026, 11, 1)
-    m.SensorReading.insert_many([{"at": base + timedelta(minutes=i), "sensor": "scd4x", "quantity": "co2_ppm",
-                                  "value": 400 + i % 50} for i in range(n)]).execute()
+    rows = [{"at": base + timedelta(minutes=i), "sensor": "scd4x", "quantity": "co2_ppm", "value": 400 + i % 50}
+            for i in range(n)]
+    for start in range(0, n, 1000):
+        m.SensorReading.insert_many(rows[start:start + 1000]).execute()
 
 
 def test_low_space_drops_oldest_sensor_history_only(board):

@@ -1,0 +1,47 @@
+"""Canonical JSON: the one byte form that board, hub and verifier all hash.
+
+Sorted keys, no insignificant whitespace, UTF-8, integers only (no floats, so
+no rounding differences between languages), no NaN. This is the subset of
+RFC 8785 (JCS) that records and bundles need.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+class CanonicalError(ValueError):
+    """The value cannot be encoded canonically; the message names the path."""
+
+
+def _check(value: Any, path: str) -> None:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    if isinstance(value, int):
+        if abs(value) > 2**53 - 1:
+            raise CanonicalError(f"{path}: integer {value} is outside the interoperable range ±(2^53-1)")
+        return
+    if isinstance(value, float):
+        raise CanonicalError(f"{path}: floats are not allowed in signed documents (use integers or strings)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalError(f"{path}: object keys must be strings, got {key!r}")
+            _check(item, f"{path}.{key}")
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check(item, f"{path}[{i}]")
+        return
+    raise CanonicalError(f"{path}: {type(value).__name__} cannot be encoded as JSON")
+
+
+def canonical_bytes(value: Any) -> bytes:
+    _check(value, "$")
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
