@@ -22,6 +22,10 @@ from ..store import models as m
 from ..store.housekeeping import write_or_make_room
 
 GENESIS = "0" * 64
+_RECORD_COLUMNS = ("id", "seq", "kind", "at", "class_id", "role", "duration_s", "data", "prev", "hash", "sig")
+_RECORD_INSERT = (f"INSERT INTO {m.UsageRecord._meta.table_name} ({', '.join(_RECORD_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * len(_RECORD_COLUMNS))})")
+_OUTBOX_INSERT = f"INSERT INTO {m.Outbox._meta.table_name} (record_id, seq, attempts) VALUES (?, ?, 0)"
 
 
 @dataclass
@@ -77,9 +81,11 @@ class UsageMeter:
                     "prev": sealed["prev"], "hash": sealed["hash"], "sig": sealed["sig"],
                 })
                 outbox.append({"record": sealed["id"], "seq": seq})
-            for chunk in range(0, len(rows), 500):
-                m.UsageRecord.insert_many(rows[chunk:chunk + 500]).execute()
-                m.Outbox.insert_many(outbox[chunk:chunk + 500]).execute()
+            # The hot path of every board: plain executemany, not peewee's per-row SQL building.
+            cursor = self.db.cursor()
+            cursor.executemany(_RECORD_INSERT, [tuple(
+                str(r[c]) if c == "at" else r[c] for c in _RECORD_COLUMNS) for r in rows])
+            cursor.executemany(_OUTBOX_INSERT, [(o["record"], o["seq"]) for o in outbox])
         return [m.UsageRecord(**r) for r in rows]
 
     def outbox_depth(self) -> int:
