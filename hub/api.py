@@ -1,0 +1,148 @@
+"""The board-facing JSON API (protocol/openapi.yaml): enroll, bundle, records, health."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from protocol.auth import AuthError, verify_request
+from protocol.keys import load_public
+from protocol.records import RecordError
+
+from .enrollment import EnrollmentError, enroll, claim_board, console_user_for_token
+from .ingest import ChainGap, ingest_batch
+from .models import Board, BundleRejection
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def problem(status: int, title: str, detail: str = "") -> Response:
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def board_request(board_id: str) -> Board | Response:
+    """Authenticate a signed board request for ``board_id``; a Response means refusal."""
+    def key_for(bid: str):
+        row = Board.get_or_none(Board.id == bid)
+        return load_public(row.public_key) if row else None
+
+    try:
+        signer = verify_request(request.headers, request.method, request.path, request.get_data(), key_for)
+    except AuthError as exc:
+        return problem(401, "not authenticated", str(exc))
+    if signer != board_id:
+        return problem(403, "forbidden", "a board may only use its own endpoints")
+    board = Board.get_by_id(board_id)
+    if board.state == "revoked":
+        return problem(403, "board revoked", "this board was revoked on the hub; re-enroll it")
+    Board.update(last_seen=_now()).where(Board.id == board_id).execute()
+    return board
+
+
+@api.get("/time")
+def hub_time():
+    return jsonify(now_ms=int(time.time() * 1000))
+
+
+@api.post("/enroll")
+def enroll_board():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, "bad request", "body must be a JSON object")
+    try:
+        answer = enroll(body, current_app.config["HUB"])
+    except EnrollmentError as exc:
+        return problem(exc.status, "enrollment refused", str(exc))
+    return jsonify(answer)
+
+
+@api.post("/claims")
+def claim():
+    user = console_user_for_token(request.headers.get("Authorization", ""))
+    if user is None or user.role != "admin":
+        return problem(401, "not authenticated", "an admin's API token is needed (Authorization: Bearer …)")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, "bad request", "body must be a JSON object")
+    try:
+        claim_board(body.get("claim_code", ""), body.get("room_id", ""), body.get("class_id"), body.get("name", ""))
+    except EnrollmentError as exc:
+        return problem(exc.status, "claim refused", str(exc))
+    return jsonify(status="claimed"), 201
+
+
+@api.get("/boards/<board_id>/bundle")
+def bundle(board_id: str):
+    board = board_request(board_id)
+    if isinstance(board, Response):
+        return board
+    envelope = current_app.config["BUNDLES"].envelope(board)
+    etag = envelope["etag"]
+    if request.headers.get("If-None-Match", "").strip('"') == etag:
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    Board.update(bundle_etag=etag).where(Board.id == board_id).execute()
+    body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, mimetype="application/json", headers={"ETag": f'"{etag}"'})
+
+
+@api.post("/boards/<board_id>/records")
+def records(board_id: str):
+    limit = current_app.config["HUB"].max_batch_bytes
+    if (request.content_length or 0) > limit:
+        return problem(413, "batch too large", f"the limit is {limit} bytes")
+    board = board_request(board_id)
+    if isinstance(board, Response):
+        return board
+    try:
+        result = ingest_batch(board, request.get_data(), limit)
+    except RecordError as exc:
+        return problem(400, "malformed batch", str(exc))
+    except ChainGap as exc:
+        return problem(409, "chain gap", str(exc))
+    return jsonify(result.as_json())
+
+
+@api.post("/boards/<board_id>/health")
+def health(board_id: str):
+    board = board_request(board_id)
+    if isinstance(board, Response):
+        return board
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("outbox_depth", 0), int):
+        return problem(400, "bad request", "health must be a JSON object (schemas/health.schema.json)")
+    text = json.dumps(body, ensure_ascii=False)[:20000]
+    Board.update(health=text, version=str(body.get("version", ""))[:40],
+                 outbox_depth=int(body.get("outbox_depth", 0))).where(Board.id == board_id).execute()
+    return Response(status=204)
+
+
+@api.post("/boards/<board_id>/bundle-rejections")
+def bundle_rejection(board_id: str):
+    board = board_request(board_id)
+    if isinstance(board, Response):
+        return board
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("reason"), str):
+        return problem(400, "bad request", "need etag and reason")
+    BundleRejection.create(board_id=board_id, etag=str(body.get("etag", ""))[:100], reason=body["reason"][:2000],
+                           path=str(body.get("path", ""))[:300], at=_now())
+    return Response(status=204)
+
+
+@api.errorhandler(404)
+def not_found(_exc):
+    return problem(404, "not found")
+
+
+@api.errorhandler(405)
+def not_allowed(_exc):
+    return problem(405, "method not allowed")

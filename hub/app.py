@@ -1,0 +1,44 @@
+"""The hub's Flask app factory."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from protocol.keys import load_or_create, public_text
+
+from .bundles import BundleCache
+from .config import HubConfig
+from .db import open_database
+from .push import Pusher
+
+
+def create_app(config: HubConfig) -> Flask:
+    data = Path(config.data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    key = load_or_create(data / "hub_key.pem")
+    config.hub_public_key = public_text(key)  # type: ignore[attr-defined]
+    if not config.secret_key:
+        secret_file = data / "console_secret"
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_hex(32))
+            secret_file.chmod(0o600)
+        config.secret_key = secret_file.read_text().strip()
+    open_database(config.database_url)
+
+    app = Flask("classboard-hub", template_folder=str(Path(__file__).parent / "templates"))
+    app.config.update(HUB=config, HUB_KEY=key, BUNDLES=BundleCache(key), SECRET_KEY=config.secret_key,
+                      PUSH=Pusher(key, config.mqtt_host, config.mqtt_port),
+                      MAX_CONTENT_LENGTH=config.max_batch_bytes + 1024,
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict")
+    from .api import api
+    from .console import console
+    app.register_blueprint(api)
+    app.register_blueprint(console)
+    try:  # the normal-use report, when this build has it
+        from .report.web import report_blueprint
+        app.register_blueprint(report_blueprint)
+    except ImportError:
+        pass
+    return app

@@ -1,0 +1,151 @@
+"""``classboard hub``: run and manage the school hub."""
+from __future__ import annotations
+
+import importlib
+import json
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+from .config import HubConfig
+
+DATA = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+                    default=Path("/var/lib/classboard-hub"), show_default=True, envvar="CLASSBOARD_HUB_DATA")
+DB_URL = click.option("--db-url", default="", envvar="CLASSBOARD_HUB_DB_URL",
+                      help="PostgreSQL URL, e.g. postgresql://hub:secret@127.0.0.1:5432/classboard (default: SQLite).")
+
+
+def open_hub(data_dir: Path, db_url: str, **extra):
+    from .app import create_app
+
+    return create_app(HubConfig(data_dir=data_dir, db_url=db_url, **extra))
+
+
+class LazyHubGroup(click.Group):
+    """Sub-commands of other parts of the hub (report, import, evidence) load only when used."""
+
+    LAZY = {"report": "hub.report.cli:report", "import": "hub.importers.cli:import_group",
+            "export-evidence": "hub.evidence.cli:export_evidence"}
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.LAZY))
+
+    def get_command(self, ctx, name):
+        if name in self.LAZY:
+            module, attr = self.LAZY[name].split(":")
+            try:
+                return getattr(importlib.import_module(module), attr)
+            except (ImportError, AttributeError) as exc:
+                @click.command(name=name)
+                def unavailable():
+                    raise click.ClickException(f"'{name}' is not available in this build: {exc}")
+                return unavailable
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyHubGroup)
+def hub() -> None:
+    """Run and manage the school hub (serve, report, import, evidence)."""
+
+
+@hub.command()
+@DATA
+@DB_URL
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--mqtt-host", default="", help="MQTT broker for pushes (empty: boards poll).")
+@click.option("--mqtt-port", default=1883, show_default=True)
+@click.option("--threads", default=8, show_default=True)
+def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqtt_port: int, threads: int) -> None:
+    """Serve the board API and the web console."""
+    from waitress.server import create_server
+
+    app = open_hub(data_dir, db_url, host=host, port=port, mqtt_host=mqtt_host, mqtt_port=mqtt_port)
+    server = create_server(app, host=host, port=port, threads=threads, max_request_body_size=8 * 1024 * 1024)
+    stop = threading.Event()
+
+    def on_signal(*_):
+        stop.set()
+        server.close()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    click.echo(f"hub serving on http://{host}:{port}/ (data in {data_dir})", err=True)
+    try:
+        server.run()
+    except OSError:
+        if not stop.is_set():
+            raise
+    finally:
+        app.config["PUSH"].close()
+
+
+@hub.command()
+@DATA
+@DB_URL
+@click.option("--from-json", "source", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="School content in the bundle shape (see protocol/schemas/bundle.schema.json).")
+def seed(data_dir: Path, db_url: str, source: Path) -> None:
+    """Load a school's content (calendar, classes, rooms, people, timetable) from JSON."""
+    from .school import SchoolDataError, replace_school
+
+    open_hub(data_dir, db_url)
+    try:
+        counts = replace_school(json.loads(source.read_text(encoding="utf-8")))
+    except (SchoolDataError, ValueError) as exc:
+        raise click.ClickException(f"{source}: {exc}") from None
+    click.echo("loaded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@hub.group()
+def token() -> None:
+    """Enrollment tokens for unattended board enrollment."""
+
+
+@token.command(name="create")
+@DATA
+@DB_URL
+def token_create(data_dir: Path, db_url: str) -> None:
+    """Print a new school enrollment token (put it into the boot-partition config)."""
+    from .enrollment import create_token
+
+    open_hub(data_dir, db_url)
+    click.echo(create_token())
+
+
+@hub.command(name="create-user")
+@DATA
+@DB_URL
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "teacher", "viewer"]), default="admin", show_default=True)
+@click.password_option()
+def create_user_cmd(data_dir: Path, db_url: str, username: str, role: str, password: str) -> None:
+    """Create or reset a console user; prints their API token once."""
+    from .console import create_user
+
+    open_hub(data_dir, db_url)
+    try:
+        token_ = create_user(username, password, role)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"user {username} ({role}) saved; API token: {token_}")
+
+
+@hub.command()
+@DATA
+@DB_URL
+@click.argument("code")
+@click.option("--room", required=True)
+@click.option("--class", "class_id", default=None)
+def claim(data_dir: Path, db_url: str, code: str, room: str, class_id: str | None) -> None:
+    """Claim a board by the code on its screen, for a room (and class)."""
+    from .enrollment import EnrollmentError, claim_board
+
+    open_hub(data_dir, db_url)
+    try:
+        claim_board(code, room, class_id)
+    except EnrollmentError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"claimed {code.upper()} for room {room}")

@@ -1,0 +1,22 @@
+"""Hub settings: one data directory, and one line to move the database to PostgreSQL."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class HubConfig:
+    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("CLASSBOARD_HUB_DATA", "/var/lib/classboard-hub")))
+    db_url: str = ""  # empty: SQLite in data_dir; or "postgresql://user:pass@host:5432/db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    mqtt_host: str = ""
+    mqtt_port: int = 1883
+    secret_key: str = ""  # console sessions; generated into data_dir when empty
+    max_batch_bytes: int = 2 * 1024 * 1024
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{Path(self.data_dir) / 'hub.sqlite3'}"

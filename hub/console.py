@@ -1,0 +1,201 @@
+"""The hub's web console: boards, claiming, notices and commands. Chinese first, English second."""
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from datetime import datetime, timedelta, timezone
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+
+from .bundles import school_content
+from .enrollment import EnrollmentError, claim_board
+from .models import Board, BundleRejection, CommandLog, ConsoleUser, Notice, UsageRecord
+
+console = Blueprint("console", __name__)
+hasher = PasswordHasher()
+ONLINE_WITHIN = timedelta(minutes=5)
+ROLE_RANK = {"viewer": 0, "teacher": 1, "admin": 2}
+
+
+def create_user(username: str, password: str, role: str = "admin") -> str:
+    """Create or reset a console user; returns a new API token (shown once)."""
+    import hashlib
+
+    if role not in ROLE_RANK:
+        raise ValueError(f"role must be one of {', '.join(ROLE_RANK)}")
+    if len(password) < 8:
+        raise ValueError("password must be at least 8 characters")
+    token = "cbu_" + secrets.token_urlsafe(24)
+    ConsoleUser.insert(username=username, password_hash=hasher.hash(password), role=role,
+                       api_token_hash=hashlib.sha256(token.encode()).hexdigest()).on_conflict_replace().execute()
+    return token
+
+
+def needs(role: str):
+    def wrap(view):
+        @wraps(view)
+        def inner(*args, **kwargs):
+            user = ConsoleUser.get_or_none(ConsoleUser.username == session.get("user"))
+            if user is None:
+                return redirect(url_for("console.login", next=request.path))
+            if ROLE_RANK[user.role] < ROLE_RANK[role]:
+                abort(403)
+            if request.method == "POST" and request.form.get("csrf") != session.get("csrf"):
+                abort(400, "CSRF token missing or wrong; reload the page")
+            return view(*args, **kwargs)
+        return inner
+    return wrap
+
+
+@console.app_context_processor
+def inject():
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return {"csrf": session["csrf"], "user": session.get("user"), "role": session.get("role"),
+            "school": school_content()["school"]}
+
+
+@console.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        if request.form.get("csrf") != session.get("csrf"):
+            abort(400, "CSRF token missing or wrong; reload the page")
+        user = ConsoleUser.get_or_none(ConsoleUser.username == request.form.get("username", ""))
+        try:
+            if user is None:
+                raise VerifyMismatchError
+            hasher.verify(user.password_hash, request.form.get("password", ""))
+        except (VerifyMismatchError, InvalidHashError):
+            flash("用户名或密码错误 / Wrong user name or password")
+            return render_template("login.html"), 401
+        session.clear()
+        session.update(user=user.username, role=user.role, csrf=secrets.token_urlsafe(24))
+        return redirect(request.args.get("next") if (request.args.get("next") or "").startswith("/") else "/")
+    return render_template("login.html")
+
+
+@console.post("/logout")
+@needs("viewer")
+def logout():
+    session.clear()
+    return redirect(url_for("console.login"))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@console.get("/")
+@needs("viewer")
+def boards():
+    now = _now()
+    rows = []
+    for b in Board.select().order_by(Board.room_id, Board.id):
+        health = json.loads(b.health or "{}")
+        rows.append({"b": b, "online": bool(b.last_seen and now - b.last_seen < ONLINE_WITHIN), "health": health})
+    rejections = BundleRejection.select().order_by(BundleRejection.at.desc()).limit(10)
+    school = school_content()
+    return render_template("boards.html", rows=rows, rejections=rejections, rooms=school["rooms"],
+                           classes=school["classes"], records=UsageRecord.select().count())
+
+
+@console.post("/claim")
+@needs("admin")
+def claim():
+    try:
+        claim_board(request.form.get("code", ""), request.form.get("room_id", ""), request.form.get("class_id") or None,
+                    request.form.get("name", ""))
+        flash("已认领，班牌将在下次连接时完成注册 / Claimed: the board enrolls on its next contact")
+    except EnrollmentError as exc:
+        flash(f"认领失败 / Claim refused: {exc}")
+    return redirect(url_for("console.boards"))
+
+
+@console.post("/boards/<board_id>/revoke")
+@needs("admin")
+def revoke(board_id: str):
+    Board.update(state="revoked").where(Board.id == board_id).execute()
+    flash(f"{board_id} 已吊销 / revoked")
+    return redirect(url_for("console.boards"))
+
+
+@console.post("/boards/<board_id>/command")
+@needs("teacher")
+def command(board_id: str):
+    name = request.form.get("command", "")
+    if name not in ("screen_on", "screen_off", "sync_now", "reboot"):
+        abort(400, "unknown command")
+    sent = current_app.config["PUSH"].command(school_content()["school"]["id"], board_id, name)
+    CommandLog.create(at=_now(), user=session["user"], target=board_id, command=name)
+    flash(f"{name} → {board_id}: {'已发送 / sent' if sent else '未连接消息服务器，班牌将在下次同步时执行 / no broker'}")
+    return redirect(url_for("console.boards"))
+
+
+@console.get("/notices")
+@needs("viewer")
+def notices():
+    school = school_content()
+    grades = sorted({c.get("grade", "") for c in school["classes"] if c.get("grade")})
+    return render_template("notices.html", notices=Notice.select().order_by(Notice.updated_at.desc()),
+                           classes=school["classes"], grades=grades, boards=Board.select())
+
+
+def _local(text: str, zone: ZoneInfo) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text).replace(tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@console.post("/notices")
+@needs("teacher")
+def add_notice():
+    school = school_content()
+    zone = ZoneInfo(school["school"].get("timezone", "Asia/Shanghai"))
+    form = request.form
+    title, body = form.get("title", "").strip(), form.get("body", "")
+    scope = form.get("scope", "school")
+    if not title or len(title) > 200 or len(body) > 20000 or scope not in ("school", "grade", "class", "board"):
+        flash("通知标题必填（≤200 字），正文 ≤20000 字 / Title required (≤200), body ≤20000")
+        return redirect(url_for("console.notices"))
+    try:
+        starts = _local(form.get("starts_at", ""), zone) or _now()
+        ends = _local(form.get("ends_at", ""), zone)
+    except ValueError:
+        flash("时间格式错误 / Bad date or time")
+        return redirect(url_for("console.notices"))
+    emergency = form.get("emergency") == "on"
+    Notice.create(id=f"HN-{uuid.uuid4().hex[:12]}", title=title, body=body, format=form.get("format", "text"),
+                  priority=min(100, max(0, int(form.get("priority") or 0))), audience_scope=scope,
+                  audience_value=form.get("value") or None, starts_at=starts, ends_at=ends, emergency=emergency,
+                  author=session["user"], updated_at=_now())
+    push = current_app.config["PUSH"]
+    school_id = school["school"]["id"]
+    push.poke(school_id, [b.id for b in Board.select(Board.id).where(Board.state == "enrolled")])
+    if emergency:
+        push.alert(school_id, title, body)
+    flash("通知已发布，班牌将在几秒内显示 / Notice published")
+    return redirect(url_for("console.notices"))
+
+
+@console.post("/notices/<notice_id>/end")
+@needs("teacher")
+def end_notice(notice_id: str):
+    notice = Notice.get_or_none(Notice.id == notice_id) or abort(404)
+    Notice.update(ends_at=_now(), updated_at=_now()).where(Notice.id == notice_id).execute()
+    push = current_app.config["PUSH"]
+    school_id = school_content()["school"]["id"]
+    if notice.emergency:
+        push.clear_alert(school_id)
+    push.poke(school_id, [b.id for b in Board.select(Board.id).where(Board.state == "enrolled")])
+    return redirect(url_for("console.notices"))
+
+
+@console.get("/school")
+@needs("viewer")
+def school():
+    return render_template("school.html", s=school_content())

@@ -1,0 +1,22 @@
+"""Opening the hub's database: SQLite by default, PostgreSQL with one config line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from playhouse.db_url import connect
+
+from .models import ALL_MODELS, database
+
+
+def open_database(url: str):
+    """Connect, create missing tables, and bind the models."""
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        db = connect(url, pragmas={"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal",
+                                   "busy_timeout": 10000}, check_same_thread=False)
+    else:
+        db = connect(url)
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    db.create_tables(ALL_MODELS, safe=True)
+    return db

@@ -1,0 +1,123 @@
+"""What the hub keeps: the school's content, the boards, and every record they sent.
+
+The school's content (calendar, bell schedules, rooms, classes, people,
+timetable) is kept in the bundle's own shape, as imported; notices are
+authored on the hub and kept as rows. Usage records are stored once per id and
+never edited: they are the evidence.
+"""
+from __future__ import annotations
+
+from peewee import (BooleanField, CharField, DatabaseProxy, DateTimeField, IntegerField, Model, TextField,
+                    BigIntegerField)
+
+database = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+
+
+class SchoolData(BaseModel):
+    """Named JSON documents: ``school`` (the content in bundle shape), ``settings``."""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+    version = IntegerField(default=1)
+
+
+class Notice(BaseModel):
+    id = CharField(primary_key=True)
+    title = CharField()
+    body = TextField(default="")
+    format = CharField(default="text")
+    priority = IntegerField(default=0)
+    audience_scope = CharField(default="school")
+    audience_value = CharField(null=True)
+    starts_at = DateTimeField()
+    ends_at = DateTimeField(null=True)
+    emergency = BooleanField(default=False)
+    author = CharField(default="")
+    updated_at = DateTimeField()
+
+
+class Board(BaseModel):
+    id = CharField(primary_key=True)
+    public_key = CharField()
+    name = CharField(default="")
+    room_id = CharField(null=True)
+    class_id = CharField(null=True)
+    group = CharField(default="default")
+    state = CharField(default="enrolled")  # enrolled | revoked
+    enrolled_at = DateTimeField()
+    last_seen = DateTimeField(null=True)
+    last_sync = DateTimeField(null=True)
+    version = CharField(default="")
+    outbox_depth = IntegerField(default=0)
+    health = TextField(default="{}")
+    bundle_etag = CharField(null=True)
+    last_seq = BigIntegerField(default=0)
+    last_hash = CharField(default="0" * 64)
+
+
+class Claim(BaseModel):
+    """IT staff typed a board's claim code; the board picks this up when it enrolls."""
+
+    code = CharField(primary_key=True)
+    room_id = CharField()
+    class_id = CharField(null=True)
+    name = CharField(default="")
+    created_at = DateTimeField()
+    used_by = CharField(null=True)
+
+
+class EnrollmentToken(BaseModel):
+    token = CharField(primary_key=True)
+    created_at = DateTimeField()
+    revoked = BooleanField(default=False)
+
+
+class UsageRecord(BaseModel):
+    id = CharField(primary_key=True)
+    board_id = CharField(index=True)
+    seq = BigIntegerField()
+    kind = CharField(index=True)
+    at = DateTimeField(index=True)
+    class_id = CharField(null=True, index=True)
+    role = CharField()
+    duration_s = IntegerField()
+    data = TextField()
+    prev = CharField()
+    hash = CharField()
+    sig = CharField()
+    received_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("board_id", "seq"), True),)
+
+
+class BundleRejection(BaseModel):
+    board_id = CharField(index=True)
+    etag = CharField()
+    reason = TextField()
+    path = CharField(default="")
+    at = DateTimeField()
+
+
+class ConsoleUser(BaseModel):
+    username = CharField(primary_key=True)
+    password_hash = CharField()
+    role = CharField(default="viewer")  # admin | teacher | viewer
+    api_token_hash = CharField(null=True)
+
+
+class CommandLog(BaseModel):
+    at = DateTimeField()
+    user = CharField()
+    target = CharField()
+    command = CharField()
+    args = TextField(default="{}")
+
+
+ALL_MODELS = [SchoolData, Notice, Board, Claim, EnrollmentToken, UsageRecord, BundleRejection, ConsoleUser,
+              CommandLog]

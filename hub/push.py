@@ -1,0 +1,71 @@
+"""Publishing signed pushes to boards over MQTT (paho-mqtt), when a broker is configured.
+
+Pushes only speed things up: a poke says "pull now", an alert is also in the
+bundle as an emergency notice. So a missing broker is logged, not fatal.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from protocol.mqtt import alert_topic, board_topic, seal_message
+
+log = logging.getLogger(__name__)
+
+
+class Pusher:
+    def __init__(self, key: Ed25519PrivateKey, host: str, port: int) -> None:
+        self.key, self.host, self.port = key, host, port
+        self._client = None
+        self._lock = threading.Lock()
+
+    def _connected(self):
+        if not self.host:
+            return None
+        with self._lock:
+            if self._client is None:
+                import paho.mqtt.client as mqtt
+
+                client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="classboard-hub")
+                client.reconnect_delay_set(1, 30)
+                try:
+                    client.connect(self.host, self.port, keepalive=30)
+                except OSError as exc:
+                    log.warning("MQTT broker %s:%d unreachable (%s); boards will poll", self.host, self.port, exc)
+                    return None
+                client.loop_start()
+                self._client = client
+            return self._client
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> bool:
+        client = self._connected()
+        if client is None:
+            return False
+        info = client.publish(topic, payload, qos=qos, retain=retain)
+        return info.rc == 0
+
+    def poke(self, school_id: str, board_ids: list[str]) -> None:
+        for board_id in board_ids:
+            self.publish(board_topic(school_id, board_id, "poke"),
+                         seal_message(self.key, school_id, "poke", board_id=board_id), qos=0)
+
+    def command(self, school_id: str, board_id: str, command: str, **args) -> bool:
+        return self.publish(board_topic(school_id, board_id, "command"),
+                            seal_message(self.key, school_id, "command", board_id=board_id, command=command,
+                                         args=args))
+
+    def alert(self, school_id: str, title: str, body: str, level: str = "evacuate",
+              ttl: timedelta = timedelta(hours=2)) -> bool:
+        return self.publish(alert_topic(school_id), seal_message(
+            self.key, school_id, "alert", ttl=ttl, alert={"title": title, "body": body, "level": level}), retain=True)
+
+    def clear_alert(self, school_id: str) -> bool:
+        return self.publish(alert_topic(school_id), b"", retain=True)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.loop_stop()
+            self._client.disconnect()

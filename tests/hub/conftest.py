@@ -1,0 +1,52 @@
+import pytest
+
+from protocol.keys import generate_keypair, public_text
+
+
+@pytest.fixture
+def hub_app(tmp_path, school):
+    from hub.app import create_app
+    from hub.config import HubConfig
+    from hub.school import replace_school
+
+    app = create_app(HubConfig(data_dir=tmp_path / "hub"))
+    replace_school(school)
+    app.config["TESTING"] = True
+    yield app
+    from hub.models import database
+    database.close()
+
+
+@pytest.fixture
+def client(hub_app):
+    return hub_app.test_client()
+
+
+class FakeBoard:
+    """A board's identity and signed requests, without the board runtime."""
+
+    def __init__(self, client, board_id="cb-test0001"):
+        self.client, self.id, self.key = client, board_id, generate_keypair()
+
+    def enroll(self, **extra):
+        body = {"board_id": self.id, "public_key": public_text(self.key)} | extra
+        return self.client.post("/api/v1/enroll", json=body)
+
+    def call(self, method, path, body=b"", headers=None):
+        from protocol.auth import sign_request
+        all_headers = dict(headers or {}) | sign_request(self.key, self.id, method, path, body)
+        return self.client.open(path, method=method, data=body, headers=all_headers)
+
+
+@pytest.fixture
+def token(hub_app):
+    from hub.enrollment import create_token
+    with hub_app.app_context():
+        return create_token()
+
+
+@pytest.fixture
+def enrolled(client, token):
+    board = FakeBoard(client)
+    assert board.enroll(enrollment_token=token, room="R101").get_json()["status"] == "enrolled"
+    return board
