@@ -67,15 +67,16 @@ class UsageMeter:
             rows, outbox = [], []
             for act in activities:
                 seq += 1
+                at = utc(act.at or self.clock.now())  # once: the stored row must re-hash identically
                 sealed = wire.seal({
                     "id": wire.uuid7(), "board_id": self.board_id, "seq": seq, "kind": act.kind,
-                    "at": wire.format_time(utc(act.at or self.clock.now())), "class_id": act.class_id,
+                    "at": wire.format_time(at), "class_id": act.class_id,
                     "role": act.role, "duration_s": int(act.duration_s), "data": act.data,
                 }, prev, self.key)
                 prev = sealed["hash"]
                 rows.append({
                     "id": sealed["id"], "seq": seq, "kind": act.kind,
-                    "at": utc(act.at or self.clock.now()).replace(tzinfo=None),
+                    "at": at.replace(microsecond=at.microsecond // 1000 * 1000, tzinfo=None),
                     "class_id": act.class_id, "role": act.role, "duration_s": int(act.duration_s),
                     "data": json.dumps(act.data, ensure_ascii=False, separators=(",", ":")),
                     "prev": sealed["prev"], "hash": sealed["hash"], "sig": sealed["sig"],

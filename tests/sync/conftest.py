@@ -1,0 +1,95 @@
+"""Real processes for sync tests: a hub server and a Mosquitto broker, on 127.0.0.1 only."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+
+def wait_port(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+class HubProcess:
+    def __init__(self, data: Path, school: dict, mqtt_port: int | None = None) -> None:
+        self.data, self.port = data, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        school_file = data.parent / "school.json"
+        school_file.write_text(json.dumps(school, ensure_ascii=False), encoding="utf-8")
+        cli = [sys.executable, "-m", "classboard", "hub"]
+        subprocess.run(cli + ["seed", "--data", str(data), "--from-json", str(school_file)], check=True,
+                       capture_output=True)
+        self.token = subprocess.run(cli + ["token", "create", "--data", str(data)], check=True, capture_output=True,
+                                    text=True).stdout.strip()
+        args = cli + ["serve", "--data", str(data), "--port", str(self.port)]
+        if mqtt_port:
+            args += ["--mqtt-host", "127.0.0.1", "--mqtt-port", str(mqtt_port)]
+        self.log = open(data.parent / "hub.log", "wb")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(self.url + "/api/v1/time")
+
+    def records(self, board_id: str | None = None) -> list[tuple]:
+        import sqlite3
+        conn = sqlite3.connect(self.data / "hub.sqlite3")
+        try:
+            query = "SELECT id, board_id, seq, hash, prev, sig, kind, at, class_id, role, duration_s, data FROM usagerecord"
+            rows = conn.execute(query + (" WHERE board_id = ?" if board_id else "") + " ORDER BY board_id, seq",
+                                (board_id,) if board_id else ()).fetchall()
+        finally:
+            conn.close()
+        return rows
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(15)
+        self.log.close()
+
+
+@pytest.fixture
+def mosquitto(tmp_path):
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    proc = subprocess.Popen(["/usr/sbin/mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    import socket
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield port
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def hub_server(tmp_path, school, request):
+    mqtt_port = request.getfixturevalue("mosquitto") if "mosquitto" in request.fixturenames else None
+    hub = HubProcess(tmp_path / "hub", school, mqtt_port)
+    yield hub
+    hub.stop()
+
+
+def board_for(tmp_path: Path, hub: HubProcess, name: str = "board", room: str = "R101", clock=None, **env):
+    from edge.board import Board
+    from tests.conftest import make_config
+
+    config = make_config(tmp_path / name, hub__url=hub.url, hub__enrollment_token=hub.token, hub__room=room, **env)
+    return Board(config, clock=clock)
