@@ -82,38 +82,9 @@ def _watchdog(board) -> None:
 
 
 def _serve(board, host: str, port: int, stop: threading.Event) -> None:
-    try:
-        from kiosk_ui.server import serve
-    except ImportError:
-        serve = _fallback_serve
+    from kiosk_ui.server import serve
+
     serve(board, host, port, stop)
-
-
-def _fallback_serve(board, host: str, port: int, stop: threading.Event) -> None:
-    """A plain status page for builds without the kiosk screens."""
-    from flask import Flask, jsonify
-    from waitress.server import create_server
-
-    app = Flask("classboard-board")
-
-    @app.get("/")
-    def home():
-        current, upcoming = board.timetable.current_and_next(class_id=board.class_id)
-        school = board.school()
-        return (f"<h1>{school.name if school else 'classboard'}</h1><p>{board.id}</p>"
-                f"<p>现在: {current.subject if current else '—'} · 下一节: {upcoming.subject if upcoming else '—'}</p>")
-
-    @app.get("/healthz")
-    def healthz():
-        return jsonify(ok=True, board=board.id)
-
-    server = create_server(app, host=host, port=port, threads=4)
-    threading.Thread(target=lambda: (stop.wait(), server.close()), daemon=True).start()
-    try:
-        server.run()
-    except OSError:
-        if not stop.is_set():
-            raise
 
 
 @click.group()

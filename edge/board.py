@@ -23,6 +23,8 @@ from .services.bells import BellPlan
 from .services.calendar import SchoolCalendar
 from .services.notices import NoticeBoard
 from .services.timetable import Timetable
+from .services.attendance import RollCall
+from .services.teacher_session import TeacherDesk
 from .services.usage import UsageMeter
 from .store import StoreOpening, open_store
 from .store import models as m
@@ -52,6 +54,8 @@ class Board:
         self.bells = BellPlan(self.zone, self.calendar)
         self.usage = UsageMeter(self.db, self.clock, self.key, self.id)
         self.scheduler = Scheduler(self.clock)
+        self.rollcall = RollCall(self.db, self.clock, self.usage, self.zone)
+        self.teachers = TeacherDesk(self.clock, self.usage, self.class_id)
         self.started_at = self.clock.now()
 
     # -- what the board is for --------------------------------------------------------
@@ -80,8 +84,22 @@ class Board:
     def install_bundle(self, content: dict[str, Any], etag: str) -> None:
         """Swap in a bundle that has already been verified; wakes the scheduler to re-plan."""
         apply_bundle(self.db, content, etag)
+        self.teachers.class_id = self.class_id
         self.scheduler.poke()
         log.info("bundle %s installed", etag[:12])
+
+    def card_key(self) -> bytes:
+        """The school's key for hashing card UIDs (from the hub); a board-local one until then."""
+        key = self.settings().get("card_key") or get_setting("card.local_key")
+        if not key:
+            import secrets
+            key = secrets.token_hex(32)
+            put_setting("card.local_key", key)
+        return key.encode()
+
+    def checkin_desk(self):
+        from .checkin import CheckInDesk
+        return CheckInDesk(self.db, self.clock, self.usage, self.card_key(), self.zone)
 
     def bundle_etag(self) -> str | None:
         return get_setting("bundle.etag")

@@ -137,3 +137,17 @@ class RoomAir:
         r = m.SensorReading
         return [(utc(x.at), x.value) for x in r.select(r.at, r.value)
                 .where((r.quantity == quantity) & (r.at >= since)).order_by(r.at)]
+
+
+def latest_readings(now: datetime, max_age: timedelta = timedelta(minutes=30)) -> dict[str, tuple[float, datetime]]:
+    """The newest stored value of each quantity, if recent: what the screen shows (any process may ask)."""
+    since = utc(now).replace(tzinfo=None) - max_age
+    r = m.SensorReading
+    newest = (r.select(r.quantity, fn.MAX(r.at).alias("at")).where((r.at >= since) & (r.span_s == 0))
+              .group_by(r.quantity))
+    out = {}
+    for row in newest.dicts():
+        value = r.select(r.value).where((r.quantity == row["quantity"]) & (r.at == row["at"])).scalar()
+        at = row["at"] if isinstance(row["at"], datetime) else datetime.fromisoformat(str(row["at"]))
+        out[row["quantity"]] = (value, utc(at))
+    return out

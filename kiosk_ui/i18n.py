@@ -1,0 +1,69 @@
+"""Every string on the board's screens, Simplified Chinese first, English second.
+
+One small catalogue rather than gettext .po/.mo files: the screens have about a
+hundred strings, the board needs no compile step, and a missing translation
+is caught by a test that compares the two languages' keys.
+"""
+from __future__ import annotations
+
+WEEKDAYS = {"zh-CN": ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"],
+            "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]}
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "now": "本节", "next": "下一节", "no_lesson_now": "当前无课", "no_more_lessons": "今日课程已结束",
+        "no_lessons_today": "今天没有课", "starts_in": "{min} 分钟后开始", "ends_in": "还剩 {min} 分钟",
+        "today": "今日课表", "week": "本周课表", "notices": "通知公告", "no_notices": "暂无通知",
+        "air": "教室环境", "air_24h": "24 小时空气变化", "no_readings": "暂无传感器数据", "temperature": "温度",
+        "humidity": "湿度", "co2": "二氧化碳", "lux": "照度", "pm2_5": "PM2.5", "check_in": "请刷卡或出示签到卡",
+        "head_teacher": "班主任", "room": "教室", "teacher": "教师", "moved": "走班", "changed": "调课",
+        "culture": "班级风采", "no_culture": "班级风采照片将由班主任在管理平台上传",
+        "emergency": "紧急通知", "back": "返回", "home": "首页", "teacher_mode": "教师登录",
+        "enter_pin": "请输入教师 PIN", "wrong_pin": "PIN 不正确", "locked": "尝试次数过多，请稍后再试（{time} 后解锁）",
+        "login": "登录", "logout": "退出", "attendance": "考勤", "all_present": "全部到齐", "save": "保存",
+        "present": "到", "late": "迟到", "absent": "缺勤", "leave": "请假", "saved": "考勤已保存：{summary}",
+        "week_summary": "本周考勤", "sessions": "次点名", "admin": "设备管理", "admin_pin": "请输入管理员 PIN",
+        "device_id": "设备编号", "version": "软件版本", "hub": "管理平台", "last_sync": "最近同步",
+        "outbox": "待上传记录", "drivers": "硬件状态", "addresses": "网络地址", "claim_code": "认领码",
+        "screen_test": "屏幕测试", "speaker_test": "扬声器测试", "not_available": "此设备不可用",
+        "exam_mode": "考场", "time_left": "距考试结束", "seat_lookup": "座位查询", "candidate_no": "准考证号",
+        "seat": "座位号", "not_found": "未找到该考生", "rules": "考场规则", "find": "查询", "never": "从未",
+        "not_enrolled": "未注册", "unknown": "未知", "term_not_started": "本学期尚未开始", "period": "节次",
+        "subject": "科目", "minutes": "分钟", "show_all": "查看全部", "enrolled": "已注册",
+    },
+    "en": {
+        "now": "Now", "next": "Next", "no_lesson_now": "No lesson now", "no_more_lessons": "No more lessons today",
+        "no_lessons_today": "No lessons today", "starts_in": "starts in {min} min", "ends_in": "{min} min left",
+        "today": "Today", "week": "This week", "notices": "Notices", "no_notices": "No notices",
+        "air": "Room air", "air_24h": "Air over 24 hours", "no_readings": "No sensor readings", "temperature": "Temperature",
+        "humidity": "Humidity", "co2": "CO₂", "lux": "Light", "pm2_5": "PM2.5", "check_in": "Tap your card or show your check-in card",
+        "head_teacher": "Head teacher", "room": "Room", "teacher": "Teacher", "moved": "other room", "changed": "changed",
+        "culture": "Class life", "no_culture": "Class photos are uploaded by the head teacher on the hub",
+        "emergency": "Emergency", "back": "Back", "home": "Home", "teacher_mode": "Teacher",
+        "enter_pin": "Enter your teacher PIN", "wrong_pin": "Wrong PIN", "locked": "Too many tries: locked until {time}",
+        "login": "Log in", "logout": "Log out", "attendance": "Attendance", "all_present": "All present", "save": "Save",
+        "present": "Present", "late": "Late", "absent": "Absent", "leave": "Leave", "saved": "Attendance saved: {summary}",
+        "week_summary": "This week's attendance", "sessions": "roll calls", "admin": "Device admin", "admin_pin": "Enter the admin PIN",
+        "device_id": "Device id", "version": "Version", "hub": "Hub", "last_sync": "Last sync",
+        "outbox": "Records to upload", "drivers": "Hardware", "addresses": "Addresses", "claim_code": "Claim code",
+        "screen_test": "Screen test", "speaker_test": "Speaker test", "not_available": "Not available on this device",
+        "exam_mode": "Exam room", "time_left": "Time left", "seat_lookup": "Find your seat", "candidate_no": "Candidate no.",
+        "seat": "Seat", "not_found": "No such candidate", "rules": "Exam rules", "find": "Find", "never": "never",
+        "not_enrolled": "not enrolled", "unknown": "unknown", "term_not_started": "Term has not started", "period": "Period",
+        "subject": "Subject", "minutes": "min", "show_all": "Show all", "enrolled": "enrolled",
+    },
+}
+
+
+def translator(language: str):
+    table = CATALOGUE.get(language, CATALOGUE["zh-CN"])
+
+    def t(key: str, **values: object) -> str:
+        text = table.get(key) or CATALOGUE["zh-CN"].get(key, key)
+        return text.format(**values) if values else text
+
+    return t
+
+
+def weekday_name(language: str, isoweekday: int) -> str:
+    return WEEKDAYS.get(language, WEEKDAYS["zh-CN"])[isoweekday - 1]

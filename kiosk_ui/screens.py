@@ -1,0 +1,88 @@
+"""What students see and tap: home, the week, a notice, class life, the air over a day, exam mode."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+
+from edge.store import models as m
+
+from .chart import line_chart_svg
+from .present import home_view, lesson_view, running_exam
+from .sanitize import notice_html
+
+screens = Blueprint("screens", __name__)
+
+
+def _board():
+    return current_app.config["BOARD"]
+
+
+@screens.get("/")
+def home():
+    view = home_view(_board(), current_app.config["T"], current_app.config["LANG"])
+    if view.emergency:
+        return render_template("emergency.html", v=view)
+    if view.exam:
+        return render_template("exam.html", v=view, exam=view.exam)
+    return render_template("home.html", v=view)
+
+
+@screens.get("/home.json")
+def home_state():
+    """What the page polls: it reloads only when something it shows has changed."""
+    view = home_view(_board(), current_app.config["T"], current_app.config["LANG"])
+    key = (view.time_text, view.current and view.current.subject, view.countdown_min, len(view.notices),
+           [n["id"] for n in view.notices], bool(view.emergency), bool(view.exam), [a["value"] for a in view.air])
+    return jsonify(version=str(hash(repr(key))), emergency=bool(view.emergency))
+
+
+@screens.get("/week")
+def week():
+    board = _board()
+    kwargs = {"class_id": board.class_id} if board.class_id else {"room_id": board.room_id}
+    days = board.timetable.week(**kwargs)
+    periods = sorted({(x.period, x.period_name) for lessons in days.values() for x in lessons})
+    grid = {(d, x.period): lesson_view(x, board.zone) for d, lessons in days.items() for x in lessons}
+    from .i18n import weekday_name
+    headers = [(d, weekday_name(current_app.config["LANG"], d.isoweekday())) for d in days]
+    return render_template("week.html", days=headers, periods=periods, grid=grid, today=board.timetable.today())
+
+
+@screens.get("/notices/<notice_id>")
+def notice(notice_id: str):
+    n = m.Notice.get_or_none(m.Notice.id == notice_id) or abort(404)
+    return render_template("notice.html", n=n, body=notice_html(n.body, n.format))
+
+
+@screens.get("/culture")
+def culture():
+    items = _board().settings().get("culture", [])
+    return render_template("culture.html", items=[i for i in items if isinstance(i, dict)][:20])
+
+
+@screens.get("/air")
+def air():
+    board = _board()
+    from edge.environment import RoomAir
+    monitor = RoomAir(board.db, board.clock, [])
+    t = current_app.config["T"]
+    charts = []
+    for quantity, label, unit in (("co2_ppm", "co2", "ppm"), ("temperature_c", "temperature", "°C"),
+                                  ("humidity_pct", "humidity", "%")):
+        series = monitor.series(quantity, hours=24)
+        if series:
+            charts.append({"label": t(label), "unit": unit,
+                           "svg": line_chart_svg(series, board.clock.now() - timedelta(hours=24), board.clock.now(),
+                                                 board.zone, thresholds={"co2_ppm": [1000, 1500]}.get(quantity, []))})
+    return render_template("air.html", charts=charts)
+
+
+@screens.route("/exam/seat", methods=["GET"])
+def seat():
+    exam = running_exam(_board(), _board().clock.now())
+    if exam is None:
+        abort(404)
+    number = (request.args.get("candidate_no") or "").strip()
+    found = next((s for s in exam["seats"] if s.get("candidate_no") == number), None)
+    return render_template("exam.html", v=None, exam=exam, query=number, found=found)

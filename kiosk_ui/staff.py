@@ -1,0 +1,142 @@
+"""Teacher mode (log in, roll call, week summary) and admin mode (device facts, tests)."""
+from __future__ import annotations
+
+import hmac
+import socket
+from datetime import timedelta
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+
+from edge.bundle_store import get_setting
+from edge.services.attendance import STATUSES, AttendanceError
+from edge.services.teacher_session import LockedOut
+
+staff = Blueprint("staff", __name__)
+
+
+def _board():
+    return current_app.config["BOARD"]
+
+
+def _t():
+    return current_app.config["T"]
+
+
+@staff.get("/teacher")
+def teacher():
+    board = _board()
+    active = board.teachers.active()
+    if active is None:
+        until = board.teachers.locked_until()
+        locked = _t()("locked", time=until.astimezone(board.zone).strftime("%H:%M:%S")) if until else ""
+        return render_template("pin.html", action=url_for("staff.teacher_login"), prompt=_t()("enter_pin"),
+                               error=request.args.get("error", ""), locked=locked)
+    board.teachers.touch()
+    roster = board.rollcall.roster(board.class_id) if board.class_id else []
+    return render_template("attendance.html", teacher=active, roster=roster, statuses=STATUSES,
+                           summary=board.rollcall.week_summary(board.class_id) if board.class_id else [],
+                           saved=request.args.get("saved", ""))
+
+
+@staff.post("/teacher/login")
+def teacher_login():
+    board = _board()
+    try:
+        ok = board.teachers.login_pin(request.form.get("pin", ""))
+    except LockedOut:
+        return redirect(url_for("staff.teacher"))
+    return redirect(url_for("staff.teacher") if ok else url_for("staff.teacher", error=_t()("wrong_pin")))
+
+
+@staff.post("/teacher/attendance")
+def save_attendance():
+    board = _board()
+    active = board.teachers.active()
+    if active is None:
+        return redirect(url_for("staff.teacher"))
+    statuses = {key[2:]: value for key, value in request.form.items() if key.startswith("s:")}
+    try:
+        current, _ = board.timetable.current_and_next(class_id=board.class_id)
+        board.rollcall.save(board.class_id, active.teacher_id, statuses, period=current.period if current else None)
+    except AttendanceError as exc:
+        return render_template("message.html", title=_t()("attendance"), message=str(exc)), 400
+    counts = {s: sum(1 for sid in statuses.values() if sid == s) for s in STATUSES}
+    counts["present"] = len(board.rollcall.roster(board.class_id)) - sum(counts[s] for s in STATUSES[1:])
+    summary = "，".join(f"{_t()(s)} {counts[s]}" for s in STATUSES)
+    board.teachers.touch()
+    return redirect(url_for("staff.teacher", saved=_t()("saved", summary=summary)))
+
+
+@staff.post("/teacher/logout")
+def teacher_logout():
+    _board().teachers.end()
+    return redirect(url_for("screens.home"))
+
+
+@staff.post("/checkin/tap")
+def tap():
+    """A card tap (from the reader loop, or the simulated reader in the demo)."""
+    board = _board()
+    uid = (request.form.get("uid") or (request.get_json(silent=True) or {}).get("uid") or "").strip()
+    if not uid or len(uid) > 32:
+        return jsonify(outcome="unknown", message=_t()("not_found")), 400
+    result = board.checkin_desk().tap(uid)
+    if result.outcome == "teacher":
+        from edge.store import models as m
+        board.teachers.login_card(m.Teacher.get_by_id(result.teacher_id))
+    message = result.message_zh if current_app.config["LANG"] == "zh-CN" else result.message_en
+    return jsonify(outcome=result.outcome, message=message)
+
+
+def _addresses() -> list[str]:
+    found = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None):
+            found.add(info[4][0])
+    except OSError:
+        pass
+    return sorted(found)
+
+
+@staff.route("/admin", methods=["GET", "POST"])
+def admin():
+    board = _board()
+    pin = board.config.ui.admin_pin
+    if not pin:
+        return render_template("message.html", title=_t()("admin"), message=_t()("not_available")), 404
+    if request.method == "POST":
+        if hmac.compare_digest(request.form.get("pin", ""), pin):
+            session["admin"] = True
+        else:
+            return render_template("pin.html", action=url_for("staff.admin"), prompt=_t()("admin_pin"),
+                                   error=_t()("wrong_pin"), locked="")
+    if not session.get("admin"):
+        return render_template("pin.html", action=url_for("staff.admin"), prompt=_t()("admin_pin"), error="", locked="")
+    import segno
+    from importlib.metadata import version
+    claim = get_setting("enroll.claim_code") or ""
+    qr = segno.make(claim).svg_inline(scale=6) if claim else ""
+    facts = {"device_id": board.id, "version": version("classboard"),
+             "hub": get_setting("sync.hub_url") or board.config.hub.url or "—",
+             "last_sync": get_setting("sync.last_ok_at") or _t()("never"), "outbox": board.usage.outbox_depth(),
+             "addresses": ", ".join(_addresses()) or "—"}
+    drivers = {k: getattr(board.config.drivers, k) for k in ("display", "camera", "audio", "card_reader")}
+    return render_template("admin.html", facts=facts, drivers=drivers, claim=claim, qr=qr,
+                           enrolled=bool(get_setting("enroll.hub_public_key")), hooks=current_app.config["HOOKS"],
+                           result=request.args.get("result", ""), error=get_setting("sync.last_error") or "")
+
+
+@staff.post("/admin/test/<name>")
+def admin_test(name: str):
+    if not session.get("admin"):
+        return redirect(url_for("staff.admin"))
+    hook = current_app.config["HOOKS"].get(name)
+    if hook is None:
+        return redirect(url_for("staff.admin", result=_t()("not_available")))
+    return redirect(url_for("staff.admin", result=str(hook())))
+
+
+@staff.post("/admin/logout")
+def admin_logout():
+    session.pop("admin", None)
+    return redirect(url_for("screens.home"))
