@@ -51,17 +51,33 @@ def seed_sample(board, class_id: str) -> None:
     board.install_bundle(board_bundle(sample_school(), board.id, class_id, issued), etag="sample")
 
 
-def _start_sync(board) -> object | None:
+def _start_sync(board, parts: dict) -> object | None:
     if not board.config.hub.url:
         return None
-    try:
-        from edge.sync.service import SyncService
-    except ImportError:
-        log.warning("sync is not available in this build; running offline")
-        return None
-    service = SyncService(board)
+    from edge.sync.service import SyncService
+
+    screen, air = parts["screen"], parts["air"]
+
+    def faults() -> list[str]:
+        found = [f"{name}: {why}" for name, why in air.faults().items()]
+        return found + ([screen.fault] if screen.fault else [])
+
+    commands = {"screen_on": lambda args: screen.command(True), "screen_off": lambda args: screen.command(False)}
+    service = SyncService(board, faults=faults, commands=commands)
     service.start()
     return service
+
+
+def _admin_hooks(parts: dict) -> dict:
+    """The admin screen's test buttons, bound to this board's hardware."""
+    screen = parts["screen"]
+
+    def screen_test() -> str:
+        screen.display.power_off()
+        screen.display.power_on()
+        return "屏幕已关闭并重新打开 / screen switched off and on again"
+
+    return {"screen_test": screen_test}
 
 
 def _watchdog(board) -> None:
@@ -81,10 +97,10 @@ def _watchdog(board) -> None:
     notifier.notify("READY=1")
 
 
-def _serve(board, host: str, port: int, stop: threading.Event) -> None:
+def _serve(board, host: str, port: int, stop: threading.Event, hooks: dict) -> None:
     from kiosk_ui.server import serve
 
-    serve(board, host, port, stop)
+    serve(board, host, port, stop, hooks)
 
 
 @click.group()
@@ -104,13 +120,16 @@ def run(config_file: Path | None, seed_class: str | None) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    from edge.jobs import install_jobs
+
+    parts = install_jobs(board_)
     _watchdog(board_)
     board_.start()
-    sync = _start_sync(board_)
+    sync = _start_sync(board_, parts)
     host, port = board_.config.ui.host, board_.config.ui.port
     click.echo(f"board {board_.id} serving its screen on http://{host}:{port}/", err=True)
     try:
-        _serve(board_, host, port, stop)
+        _serve(board_, host, port, stop, _admin_hooks(parts))
     finally:
         if sync is not None:
             sync.stop()

@@ -20,6 +20,20 @@ import click
 from .sample import sample_school
 
 HOST = "127.0.0.1"
+DEMO_SENSORS = """# simulated room sensors for the demo
+[[sensors]]
+kind = "scd4x"
+interval_s = 10
+
+[[sensors]]
+kind = "bme280"
+interval_s = 10
+
+[[sensors]]
+kind = "bh1750"
+interval_s = 30
+"""
+MOSQUITTO = "/usr/sbin/mosquitto"
 
 
 def _cmd(*args: str) -> list[str]:
@@ -40,17 +54,9 @@ def wait_http(url: str, timeout: float = 30.0) -> bool:
     return False
 
 
-def _hub_available() -> bool:
-    try:
-        import hub.cli  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class Demo:
-    def __init__(self, workdir: Path, hub_port: int, board_ports: list[int]) -> None:
-        self.workdir, self.hub_port, self.board_ports = workdir, hub_port, board_ports
+    def __init__(self, workdir: Path, hub_port: int, board_ports: list[int], mqtt_port: int = 1883) -> None:
+        self.workdir, self.hub_port, self.board_ports, self.mqtt_port = workdir, hub_port, board_ports, mqtt_port
         self.processes: list[subprocess.Popen] = []
 
     def spawn(self, args: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen:
@@ -63,40 +69,51 @@ class Demo:
         env = dict(os.environ)
         urls: dict[str, str] = {}
         school = sample_school()
-        school_file = self.workdir / "sample-school.json"
-        school_file.write_text(json.dumps(school, ensure_ascii=False), encoding="utf-8")
-        hub_url = f"http://{HOST}:{self.hub_port}"
-        token = ""
-        if _hub_available():
-            hub_data = str(self.workdir / "hub")
-            subprocess.run(_cmd("hub", "seed", "--data", hub_data, "--from-json", str(school_file)),
-                           check=True, env=env, capture_output=True)
-            made = subprocess.run(_cmd("hub", "token", "create", "--data", hub_data),
-                                  check=True, env=env, capture_output=True, text=True)
-            token = made.stdout.strip().splitlines()[-1]
-            self.spawn(_cmd("hub", "serve", "--host", HOST, "--port", str(self.hub_port), "--data", hub_data),
-                       env, "hub")
-            if not wait_http(f"{hub_url}/api/v1/time"):
-                raise click.ClickException(f"the hub did not start; see {self.workdir / 'hub.log'}")
-            urls["hub"] = hub_url + "/"
+        mqtt_args = self._start_broker(env, urls)
+        token = self._start_hub(env, school, mqtt_args, urls)
         for n, (port, group) in enumerate(zip(self.board_ports, school["classes"])):
-            board_env = dict(env, CLASSBOARD_BOARD__DATA_DIR=str(self.workdir / f"board{n + 1}"),
-                             CLASSBOARD_BOARD__NAME=f"{group['name']} 班牌",
-                             CLASSBOARD_BOARD__CLASS_ID=group["id"],
-                             CLASSBOARD_BOARD__ROOM_ID=group["home_room_id"],
-                             CLASSBOARD_UI__HOST=HOST, CLASSBOARD_UI__PORT=str(port),
-                             CLASSBOARD_UI__ADMIN_PIN="8888")
-            args = _cmd("board", "run")
-            if token:
-                board_env.update(CLASSBOARD_HUB__URL=hub_url, CLASSBOARD_HUB__ENROLLMENT_TOKEN=token,
-                                 CLASSBOARD_HUB__ROOM=group["home_room_id"], CLASSBOARD_HUB__PULL_INTERVAL_S="10")
-            else:
-                args += ["--seed-sample", group["id"]]
-            self.spawn(args, board_env, f"board{n + 1}")
-            if not wait_http(f"http://{HOST}:{port}/"):
-                raise click.ClickException(f"board {n + 1} did not start; see {self.workdir}/board{n + 1}.log")
+            self._start_board(env, n + 1, port, group, token)
             urls[f"board {n + 1} ({group['name']})"] = f"http://{HOST}:{port}/"
         return urls
+
+    def _start_broker(self, env: dict[str, str], urls: dict[str, str]) -> list[str]:
+        """Mosquitto for pushes, when installed; without it the boards poll."""
+        if not Path(MOSQUITTO).exists():
+            return []
+        conf = self.workdir / "mosquitto.conf"
+        conf.write_text(f"listener {self.mqtt_port} {HOST}\nallow_anonymous true\npersistence false\n")
+        self.spawn([MOSQUITTO, "-c", str(conf)], env, "mosquitto")
+        urls["push (MQTT)"] = f"mqtt://{HOST}:{self.mqtt_port}"
+        return ["--mqtt-host", HOST, "--mqtt-port", str(self.mqtt_port)]
+
+    def _start_hub(self, env: dict[str, str], school: dict, mqtt_args: list[str], urls: dict[str, str]) -> str:
+        """Seed the sample school, make a token and a console user, serve; returns the token."""
+        hub_data = str(self.workdir / "hub")
+        school_file = self.workdir / "sample-school.json"
+        school_file.write_text(json.dumps(school, ensure_ascii=False), encoding="utf-8")
+        for args in (("seed", "--from-json", str(school_file)), ("create-user", "admin", "--password", "classboard")):
+            subprocess.run(_cmd("hub", args[0], "--data", hub_data, *args[1:]), check=True, env=env,
+                           capture_output=True)
+        token = subprocess.run(_cmd("hub", "token", "create", "--data", hub_data), check=True, env=env,
+                               capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        self.spawn(_cmd("hub", "serve", "--host", HOST, "--port", str(self.hub_port), "--data", hub_data,
+                        *mqtt_args), env, "hub")
+        if not wait_http(f"http://{HOST}:{self.hub_port}/api/v1/time"):
+            raise click.ClickException(f"the hub did not start; see {self.workdir / 'hub.log'}")
+        urls["hub (admin / classboard)"] = f"http://{HOST}:{self.hub_port}/"
+        return token
+
+    def _start_board(self, env: dict[str, str], n: int, port: int, group: dict, token: str) -> None:
+        board_config = self.workdir / f"board{n}.toml"
+        board_config.write_text(DEMO_SENSORS, encoding="utf-8")
+        board_env = dict(env, CLASSBOARD_BOARD__DATA_DIR=str(self.workdir / f"board{n}"),
+                         CLASSBOARD_BOARD__NAME=f"{group['name']} 班牌", CLASSBOARD_UI__HOST=HOST,
+                         CLASSBOARD_UI__PORT=str(port), CLASSBOARD_UI__ADMIN_PIN="8888",
+                         CLASSBOARD_HUB__URL=f"http://{HOST}:{self.hub_port}", CLASSBOARD_HUB__ENROLLMENT_TOKEN=token,
+                         CLASSBOARD_HUB__ROOM=group["home_room_id"], CLASSBOARD_HUB__PULL_INTERVAL_S="10")
+        self.spawn(_cmd("board", "run", "--config", str(board_config)), board_env, f"board{n}")
+        if not wait_http(f"http://{HOST}:{port}/"):
+            raise click.ClickException(f"board {n} did not start; see {self.workdir}/board{n}.log")
 
     def stop(self, timeout: float = 10.0) -> None:
         for proc in self.processes:
@@ -117,15 +134,16 @@ class Demo:
 @click.command()
 @click.option("--hub-port", default=8000, show_default=True)
 @click.option("--board-ports", default="8080,8081", show_default=True, help="Comma-separated, one per board.")
+@click.option("--mqtt-port", default=1883, show_default=True, help="Port of the demo's Mosquitto broker.")
 @click.option("--workdir", type=click.Path(path_type=Path, file_okay=False),
               help="Where the demo keeps its data and logs (default: a fresh temporary folder).")
 @click.option("--duration", type=float, default=0.0, help="Stop by itself after this many seconds (0: run until Ctrl-C).")
-def demo(hub_port: int, board_ports: str, workdir: Path | None, duration: float) -> None:
+def demo(hub_port: int, board_ports: str, mqtt_port: int, workdir: Path | None, duration: float) -> None:
     """Run a hub and two simulated boards with a sample school on 127.0.0.1."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="classboard-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     ports = [int(p) for p in board_ports.split(",") if p.strip()]
-    show = Demo(workdir, hub_port, ports)
+    show = Demo(workdir, hub_port, ports, mqtt_port)
     stopping = {"now": False}
 
     def on_signal(*_: object) -> None:
