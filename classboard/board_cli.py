@@ -62,7 +62,9 @@ def _start_sync(board, parts: dict) -> object | None:
         found = [f"{name}: {why}" for name, why in air.faults().items()]
         return found + ([screen.fault] if screen.fault else [])
 
-    commands = {"screen_on": lambda args: screen.command(True), "screen_off": lambda args: screen.command(False)}
+    speaker = parts["speaker"]
+    commands = {"screen_on": lambda args: screen.command(True), "screen_off": lambda args: screen.command(False),
+                "volume": lambda args: speaker.set_volume(int(args.get("level", 70)))}
     service = SyncService(board, faults=faults, commands=commands)
     service.start()
     return service
@@ -77,7 +79,13 @@ def _admin_hooks(parts: dict) -> dict:
         screen.display.power_on()
         return "屏幕已关闭并重新打开 / screen switched off and on again"
 
-    return {"screen_test": screen_test}
+    def speaker_test() -> str:
+        from drivers.audio import Priority, tone
+        parts["speaker"].mixer.play(tone(1000, 1.0, parts["speaker"].mixer.rate), Priority.MEDIA)
+        parts["speaker"].say("这是班牌扬声器测试", Priority.MEDIA)
+        return "已播放测试音和测试语句 / test tone and sentence played"
+
+    return {"screen_test": screen_test, "speaker_test": speaker_test}
 
 
 def _watchdog(board) -> None:
@@ -120,9 +128,10 @@ def run(config_file: Path | None, seed_class: str | None) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    from edge.jobs import install_jobs
+    from edge.jobs import install_jobs, install_sound
 
     parts = install_jobs(board_)
+    parts["speaker"] = install_sound(board_)
     _watchdog(board_)
     board_.start()
     sync = _start_sync(board_, parts)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Callable
 
 from drivers.sensors.validate import Validator
 
@@ -25,7 +24,7 @@ class ValidatedSensor:
         return self.validator.check(self.name, self.sensor.read())
 
 
-def install_jobs(board, on_bell: Callable[[object], None] | None = None) -> dict[str, object]:
+def install_jobs(board) -> dict[str, object]:
     """Add every timed job to the board's scheduler; returns the parts others may use."""
     validator = Validator()
     opened = open_sensors(board.config)
@@ -49,16 +48,54 @@ def install_jobs(board, on_bell: Callable[[object], None] | None = None) -> dict
     board.scheduler.add("screen", lambda t: screen.next_change(t), lambda _at: screen.apply(),
                         grace=timedelta(hours=12))
 
-    def ring(at: datetime) -> None:
-        event = board.bells.next_after(at - timedelta(microseconds=1), _schedule_id(board))
-        if on_bell and event:
-            on_bell(event)
-
-    board.scheduler.add("bells", lambda t: (e.at if (e := board.bells.next_after(t, _schedule_id(board))) else None),
-                        ring, grace=timedelta(seconds=60))
     return {"air": air, "screen": screen, "sensors": opened}
 
 
 def _schedule_id(board) -> str:
     group = board.class_group()
     return group.bell_schedule_id if group and group.bell_schedule_id else ""
+
+
+def install_sound(board, speaker=None):
+    """Bells, planned broadcasts and the emergency alarm on the board's speaker."""
+    import json
+
+    from .bundle_store import get_setting
+    from .sound import Speaker, next_broadcast
+
+    speaker = speaker or Speaker(board)
+
+    def bell_at(t: datetime):
+        event = board.bells.next_after(t, _schedule_id(board))
+        return event.at if event else None
+
+    board.scheduler.add("bells", bell_at, lambda at: speaker.ring(at), grace=timedelta(seconds=30))
+
+    def broadcasts() -> list[dict]:
+        return json.loads(get_setting("bundle.broadcasts") or "[]")
+
+    def broadcast_at(t: datetime):
+        found = next_broadcast(broadcasts(), t, board.zone)
+        return found[0] if found else None
+
+    def play_broadcast(at: datetime) -> None:
+        found = next_broadcast(broadcasts(), at - timedelta(microseconds=1), board.zone)
+        if found and found[0] == at:
+            speaker.broadcast(found[1])
+
+    board.scheduler.add("broadcasts", broadcast_at, play_broadcast, grace=timedelta(seconds=30))
+
+    board.scheduler.add("alarm", every(timedelta(seconds=2)), lambda _at: _alarm_check(board, speaker),
+                        grace=timedelta(seconds=10))
+    speaker.mixer.start()
+    return speaker
+
+
+def _alarm_check(board, speaker) -> None:
+    """The alarm sounds while an emergency is in force (checked every 2 s, so it also ends on time)."""
+    from .alerts import current_emergency
+
+    if current_emergency(board):
+        speaker.alarm_on()
+    else:
+        speaker.alarm_off()

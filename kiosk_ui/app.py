@@ -36,8 +36,7 @@ def create_app(board, hooks: dict[str, Callable[[], Any]] | None = None) -> Flas
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    from .screens import screens
-    from .staff import staff
-    app.register_blueprint(screens)
-    app.register_blueprint(staff)
+    from . import events, screens, staff
+    for blueprint in (*screens.BLUEPRINTS, *staff.BLUEPRINTS, events.events):
+        app.register_blueprint(blueprint)
     return app

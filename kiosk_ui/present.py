@@ -81,17 +81,11 @@ def air_view(now: datetime, t, lang: str) -> tuple[list[dict[str, Any]], str]:
     return rows, text
 
 
-def active_emergency(board, now: datetime) -> dict[str, Any] | None:
-    notice = board.notices.emergency(**board.audience())
-    if notice is not None:
-        return {"title": notice.title, "body": notice_html(notice.body, notice.format)}
-    raw = get_setting("alert.current")
-    if raw:
-        alert = json.loads(raw)
-        expires = datetime.strptime(alert["expires_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=now.tzinfo)
-        if expires > now:
-            return {"title": alert.get("title", ""), "body": notice_html(alert.get("body", ""), "text")}
-    return None
+def active_emergency(board) -> dict[str, Any] | None:
+    from edge.alerts import current_emergency
+
+    found = current_emergency(board)
+    return {"title": found["title"], "body": notice_html(found["body"], found["format"])} if found else None
 
 
 def running_exam(board, now: datetime) -> dict[str, Any] | None:
@@ -134,6 +128,6 @@ def home_view(board, t, lang: str) -> HomeView:
         countdown_min=int((upcoming.starts_at - now).total_seconds() // 60) if upcoming else None,
         current_left_min=int((current.ends_at - now).total_seconds() // 60) if current else None,
         today=[lesson_view(x, board.zone, now) for x in today], day_note=note, notices=notices,
-        air=air, advice=advice, emergency=active_emergency(board, now), exam=running_exam(board, now),
+        air=air, advice=advice, emergency=active_emergency(board), exam=running_exam(board, now),
         claim_code=get_setting("enroll.claim_code") or "" if not get_setting("enroll.hub_public_key") else "",
         lang=lang)

@@ -1,9 +1,13 @@
-"""What students see and tap: home, the week, a notice, class life, the air over a day, exam mode."""
+"""What students see and tap: home, the week, a notice, class life, the air over a day, exam mode.
+
+One blueprint per screen, so each screen's routes sit together and can be
+found by the name the school uses for it.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, session
 
 from edge.store import models as m
 
@@ -11,16 +15,28 @@ from .chart import line_chart_svg
 from .present import home_view, lesson_view, running_exam
 from .sanitize import notice_html
 
-screens = Blueprint("screens", __name__)
+home = Blueprint("home", __name__)
+timetable = Blueprint("timetable", __name__)
+notices = Blueprint("notices", __name__)
+culture = Blueprint("culture", __name__)
+air = Blueprint("air", __name__)
+exam = Blueprint("exam", __name__)
+BLUEPRINTS = (home, timetable, notices, culture, air, exam)
 
 
 def _board():
     return current_app.config["BOARD"]
 
 
-@screens.get("/")
-def home():
-    view = home_view(_board(), current_app.config["T"], current_app.config["LANG"])
+@home.get("/")
+def index():
+    board = _board()
+    # Coming home (a tap on 返回 or the idle timer) ends any staff session: the
+    # next person at the board must not inherit a teacher's or admin's rights.
+    if board.teachers.current is not None:
+        board.teachers.end()
+    session.pop("admin", None)
+    view = home_view(board, current_app.config["T"], current_app.config["LANG"])
     if view.emergency:
         return render_template("emergency.html", v=view)
     if view.exam:
@@ -28,16 +44,7 @@ def home():
     return render_template("home.html", v=view)
 
 
-@screens.get("/home.json")
-def home_state():
-    """What the page polls: it reloads only when something it shows has changed."""
-    view = home_view(_board(), current_app.config["T"], current_app.config["LANG"])
-    key = (view.time_text, view.current and view.current.subject, view.countdown_min, len(view.notices),
-           [n["id"] for n in view.notices], bool(view.emergency), bool(view.exam), [a["value"] for a in view.air])
-    return jsonify(version=str(hash(repr(key))), emergency=bool(view.emergency))
-
-
-@screens.get("/week")
+@timetable.get("/week")
 def week():
     board = _board()
     kwargs = {"class_id": board.class_id} if board.class_id else {"room_id": board.room_id}
@@ -49,20 +56,20 @@ def week():
     return render_template("week.html", days=headers, periods=periods, grid=grid, today=board.timetable.today())
 
 
-@screens.get("/notices/<notice_id>")
+@notices.get("/notices/<notice_id>")
 def notice(notice_id: str):
     n = m.Notice.get_or_none(m.Notice.id == notice_id) or abort(404)
     return render_template("notice.html", n=n, body=notice_html(n.body, n.format))
 
 
-@screens.get("/culture")
-def culture():
+@culture.get("/culture")
+def honours():
     items = _board().settings().get("culture", [])
     return render_template("culture.html", items=[i for i in items if isinstance(i, dict)][:20])
 
 
-@screens.get("/air")
-def air():
+@air.get("/air")
+def day_chart():
     board = _board()
     from edge.environment import RoomAir
     monitor = RoomAir(board.db, board.clock, [])
@@ -78,11 +85,11 @@ def air():
     return render_template("air.html", charts=charts)
 
 
-@screens.route("/exam/seat", methods=["GET"])
+@exam.get("/exam/seat")
 def seat():
-    exam = running_exam(_board(), _board().clock.now())
-    if exam is None:
+    running = running_exam(_board(), _board().clock.now())
+    if running is None:
         abort(404)
-    number = (request.args.get("candidate_no") or "").strip()
-    found = next((s for s in exam["seats"] if s.get("candidate_no") == number), None)
-    return render_template("exam.html", v=None, exam=exam, query=number, found=found)
+    number = (request.args.get("candidate_no") or "").strip()[:40]
+    found = next((s for s in running["seats"] if str(s.get("candidate_no")) == number), None)
+    return render_template("exam.html", v=None, exam=running, query=number, found=found)

@@ -2,17 +2,25 @@
 from __future__ import annotations
 
 import threading
+from typing import Any, Callable
 
 from .app import create_app
 
 
-def serve(board, host: str, port: int, stop: threading.Event, hooks=None) -> None:
+def serve(board, host: str, port: int, stop: threading.Event | None = None,
+          hooks: dict[str, Callable[[], Any]] | None = None) -> None:
+    """Block serving the screens; returns once ``stop`` is set (or never, without one).
+
+    waitress rather than Flask's dev server: it is pure Python (nothing to
+    build on an ARM board), threaded, and made for running unattended.
+    """
     from waitress.server import create_server
 
     server = create_server(create_app(board, hooks), host=host, port=port, threads=6)
-    threading.Thread(target=lambda: (stop.wait(), server.close()), name="ui-stop", daemon=True).start()
+    if stop is not None:
+        threading.Thread(target=lambda: (stop.wait(), server.close()), name="ui-stop", daemon=True).start()
     try:
         server.run()
     except OSError:
-        if not stop.is_set():
+        if stop is None or not stop.is_set():
             raise

@@ -11,7 +11,9 @@ from edge.bundle_store import get_setting
 from edge.services.attendance import STATUSES, AttendanceError
 from edge.services.teacher_session import LockedOut
 
-staff = Blueprint("staff", __name__)
+teacher = Blueprint("teacher", __name__)
+admin = Blueprint("admin", __name__)
+BLUEPRINTS = (teacher, admin)
 
 
 def _board():
@@ -22,14 +24,14 @@ def _t():
     return current_app.config["T"]
 
 
-@staff.get("/teacher")
-def teacher():
+@teacher.get("/teacher", endpoint="index")
+def roll_call_or_pin():
     board = _board()
     active = board.teachers.active()
     if active is None:
         until = board.teachers.locked_until()
         locked = _t()("locked", time=until.astimezone(board.zone).strftime("%H:%M:%S")) if until else ""
-        return render_template("pin.html", action=url_for("staff.teacher_login"), prompt=_t()("enter_pin"),
+        return render_template("pin.html", action=url_for("teacher.teacher_login"), prompt=_t()("enter_pin"),
                                error=request.args.get("error", ""), locked=locked)
     board.teachers.touch()
     roster = board.rollcall.roster(board.class_id) if board.class_id else []
@@ -38,22 +40,22 @@ def teacher():
                            saved=request.args.get("saved", ""))
 
 
-@staff.post("/teacher/login")
+@teacher.post("/teacher/login")
 def teacher_login():
     board = _board()
     try:
         ok = board.teachers.login_pin(request.form.get("pin", ""))
     except LockedOut:
-        return redirect(url_for("staff.teacher"))
-    return redirect(url_for("staff.teacher") if ok else url_for("staff.teacher", error=_t()("wrong_pin")))
+        return redirect(url_for("teacher.index"))
+    return redirect(url_for("teacher.index") if ok else url_for("teacher.index", error=_t()("wrong_pin")))
 
 
-@staff.post("/teacher/attendance")
+@teacher.post("/teacher/attendance")
 def save_attendance():
     board = _board()
     active = board.teachers.active()
     if active is None:
-        return redirect(url_for("staff.teacher"))
+        return redirect(url_for("teacher.index"))
     statuses = {key[2:]: value for key, value in request.form.items() if key.startswith("s:")}
     try:
         current, _ = board.timetable.current_and_next(class_id=board.class_id)
@@ -64,16 +66,16 @@ def save_attendance():
     counts["present"] = len(board.rollcall.roster(board.class_id)) - sum(counts[s] for s in STATUSES[1:])
     summary = "，".join(f"{_t()(s)} {counts[s]}" for s in STATUSES)
     board.teachers.touch()
-    return redirect(url_for("staff.teacher", saved=_t()("saved", summary=summary)))
+    return redirect(url_for("teacher.index", saved=_t()("saved", summary=summary)))
 
 
-@staff.post("/teacher/logout")
+@teacher.post("/teacher/logout")
 def teacher_logout():
     _board().teachers.end()
-    return redirect(url_for("screens.home"))
+    return redirect(url_for("home.index"))
 
 
-@staff.post("/checkin/tap")
+@teacher.post("/checkin/tap")
 def tap():
     """A card tap (from the reader loop, or the simulated reader in the demo)."""
     board = _board()
@@ -98,8 +100,8 @@ def _addresses() -> list[str]:
     return sorted(found)
 
 
-@staff.route("/admin", methods=["GET", "POST"])
-def admin():
+@admin.route("/admin", methods=["GET", "POST"], endpoint="index")
+def device_facts():
     board = _board()
     pin = board.config.ui.admin_pin
     if not pin:
@@ -108,10 +110,10 @@ def admin():
         if hmac.compare_digest(request.form.get("pin", ""), pin):
             session["admin"] = True
         else:
-            return render_template("pin.html", action=url_for("staff.admin"), prompt=_t()("admin_pin"),
+            return render_template("pin.html", action=url_for("admin.index"), prompt=_t()("admin_pin"),
                                    error=_t()("wrong_pin"), locked="")
     if not session.get("admin"):
-        return render_template("pin.html", action=url_for("staff.admin"), prompt=_t()("admin_pin"), error="", locked="")
+        return render_template("pin.html", action=url_for("admin.index"), prompt=_t()("admin_pin"), error="", locked="")
     import segno
     from importlib.metadata import version
     claim = get_setting("enroll.claim_code") or ""
@@ -126,17 +128,17 @@ def admin():
                            result=request.args.get("result", ""), error=get_setting("sync.last_error") or "")
 
 
-@staff.post("/admin/test/<name>")
+@admin.post("/admin/test/<name>")
 def admin_test(name: str):
     if not session.get("admin"):
-        return redirect(url_for("staff.admin"))
+        return redirect(url_for("admin.index"))
     hook = current_app.config["HOOKS"].get(name)
     if hook is None:
-        return redirect(url_for("staff.admin", result=_t()("not_available")))
-    return redirect(url_for("staff.admin", result=str(hook())))
+        return redirect(url_for("admin.index", result=_t()("not_available")))
+    return redirect(url_for("admin.index", result=str(hook())))
 
 
-@staff.post("/admin/logout")
+@admin.post("/admin/logout")
 def admin_logout():
     session.pop("admin", None)
-    return redirect(url_for("screens.home"))
+    return redirect(url_for("home.index"))

@@ -11,11 +11,14 @@
     ["pointerdown", "keydown"].forEach(function (e) { document.addEventListener(e, reset, {passive: true}); });
     reset();
   } else {  // the home screen refreshes itself when what it shows has changed
-    var version = null;
+    var version = null, pending = null;
     var poll = function () {
-      fetch("/home.json", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
+      fetch("/api/home.json", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
         if (version !== null && s.version !== version) { location.reload(); }
         version = s.version;
+        if (s.next_change_s !== null && s.next_change_s < 3600 && !pending) {  // re-render when a notice starts/ends
+          pending = setTimeout(function () { pending = null; poll(); }, (s.next_change_s + 1) * 1000);
+        }
       }).catch(function () {});
     };
     poll();

@@ -1,0 +1,123 @@
+"""Audio: the mixer's priorities, and the real PyAudio path into an ALSA file PCM, read back and measured."""
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from drivers.audio import ClipError, Mixer, Priority, SimulatedOutput, load_clip, synthesize, tone
+
+RATE = 48000
+
+
+def dominant_hz(samples, rate=RATE) -> float:
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
+    return float(np.fft.rfftfreq(len(samples), 1 / rate)[np.argmax(spectrum)])
+
+
+def rms(samples) -> float:
+    return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+
+
+def test_tone_frequency_and_wav_round_trip(tmp_path):
+    import wave
+    clip = tone(1000, 1.0)
+    assert abs(dominant_hz(clip.samples) - 1000) < 2
+    path = tmp_path / "bell.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(22050)
+        w.writeframes(tone(880, 0.5, rate=22050).samples.tobytes())
+    loaded = load_clip(path, RATE)
+    assert loaded.rate == RATE and abs(loaded.seconds - 0.5) < 0.01 and abs(dominant_hz(loaded.samples) - 880) < 3
+
+
+def test_bad_files_are_refused(tmp_path):
+    junk = tmp_path / "x.mp3"
+    junk.write_bytes(b"not audio" * 100)
+    with pytest.raises(ClipError, match="not a WAV, MP3"):
+        load_clip(junk)
+    good = tmp_path / "ok.wav"
+    import wave
+    with wave.open(str(good), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(RATE)
+        w.writeframes(tone(440, 0.1).samples.tobytes())
+    with pytest.raises(ClipError, match="sha256"):
+        load_clip(good, sha256="0" * 64)
+
+
+def test_ducking_resume_and_emergency_preemption():
+    out = SimulatedOutput(RATE)
+    mixer = Mixer(out, block_ms=20, duck_gain=0.1)
+    broadcast = mixer.play(tone(440, 5.0, level=0.5), Priority.BROADCAST)
+    mixer.render(10)
+    full = rms(out.samples()[-960:])
+    page = mixer.start_stream(Priority.PAGING)
+    page.feed(tone(1000, 0.4, level=0.5).samples.tobytes())
+    page.close()
+    mixer.render(10)
+    during = out.samples()[-9600:]
+    assert abs(dominant_hz(during) - 1000) < 5  # the page dominates
+    mixer.render(15)  # page over: the broadcast is back at full level where it left off
+    assert abs(rms(out.samples()[-960:]) - full) / full < 0.05
+    before = broadcast.position
+    alarm = mixer.play(tone(2000, 0.5, level=0.5), Priority.EMERGENCY, loop=True)
+    mixer.master_volume = 0.0  # turned down to silence
+    mixer.render(10)
+    assert broadcast.position == before  # paused, not ducked
+    assert abs(dominant_hz(out.samples()[-4800:]) - 2000) < 5 and rms(out.samples()[-960:]) > 1000
+    alarm.stop()
+    mixer.render(2)
+    assert broadcast.position > before
+
+
+def test_offline_speech_in_mandarin():
+    clip = synthesize("请各位同学到操场集合")
+    assert clip.seconds > 1.0 and rms(clip.samples) > 100
+
+
+ALSA_FILE_PCM = """
+pcm.!default {{
+    type file
+    slave.pcm "nullsink"
+    file "{path}"
+    format "raw"
+}}
+pcm.nullsink {{
+    type null
+}}
+"""
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from drivers.audio import Mixer, Priority, PyAudioOutput, tone
+    out = PyAudioOutput(48000)
+    mixer = Mixer(out, block_ms=20, duck_gain=0.1)
+    mixer.render(25)                       # 0.5 s of silence first
+    bell = mixer.play(tone(1000, 1.0, level=0.5), Priority.BELL)
+    mixer.render(25)
+    mixer.play(tone(600, 0.5, level=0.5), Priority.EMERGENCY)   # the alarm preempts the bell
+    mixer.render(25)
+    mixer.render(30)                       # the bell resumes and finishes
+    mixer.stop()
+""")
+
+
+def test_real_pyaudio_path_into_an_alsa_file_pcm(tmp_path):
+    raw = tmp_path / "speaker.raw"
+    conf = tmp_path / "asound.conf"
+    conf.write_text(ALSA_FILE_PCM.format(path=raw))
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(conf), PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    result = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    samples = np.frombuffer(raw.read_bytes(), dtype="<i2")
+    assert len(samples) >= RATE * 2
+    start = int(np.argmax(np.abs(samples) > 500))
+    assert abs(start - RATE // 2) <= 960  # the bell starts after the 0.5 s of silence, within one block
+    bell = samples[start:start + RATE // 2]
+    assert abs(dominant_hz(bell) - 1000) < 3
+    alarm = samples[RATE:RATE + RATE // 2]
+    assert abs(dominant_hz(alarm) - 600) < 3  # emergency on top; the bell was paused, not mixed in
+    assert abs(dominant_hz(samples[int(1.6 * RATE):int(1.9 * RATE)]) - 1000) < 3  # and resumed
