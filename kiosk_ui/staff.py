@@ -117,7 +117,7 @@ def device_facts():
     import segno
     from importlib.metadata import version
     claim = get_setting("enroll.claim_code") or ""
-    qr = segno.make(claim).svg_inline(scale=6) if claim else ""
+    qr = segno.make_qr(claim).svg_inline(scale=6) if claim else ""
     facts = {"device_id": board.id, "version": version("classboard"),
              "hub": get_setting("sync.hub_url") or board.config.hub.url or "—",
              "last_sync": get_setting("sync.last_ok_at") or _t()("never"), "outbox": board.usage.outbox_depth(),
