@@ -7,7 +7,7 @@ a real school's data. Deterministic for a given seed and date.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐韦覃蒙莫陆"
@@ -40,6 +40,9 @@ def sample_school(today: date | None = None, classes: int = 2, students_per_clas
                   seed: int = 7) -> dict[str, Any]:
     """The school-wide content: every board's bundle is this, cut down to its class and room."""
     rng = random.Random(seed)
+    # notices are dated around "now": the real one, or the given day's mid-morning so tests never depend on the date
+    now = (datetime.now(timezone.utc) if today is None
+           else datetime.combine(today, time(2, 10), tzinfo=timezone.utc)).replace(microsecond=0)
     today = today or date.today()
     start, end, term_name = _term_around(today)
     rooms = [{"id": f"R{101 + i}", "name": f"教学楼{101 + i}室", "building": "教学楼", "floor": 1}
@@ -70,7 +73,6 @@ def sample_school(today: date | None = None, classes: int = 2, students_per_clas
         lessons[-1].update(subject="美术", weeks="odd", teacher_id=subject_teacher["美术"], room_id=rooms[c]["id"])
         lessons.append(dict(lessons[-1], id=f"L-{cid}-5-{LESSON_PERIODS[-1]}-even", subject="音乐", weeks="even",
                             teacher_id=subject_teacher["音乐"]))
-    now = datetime.now(timezone.utc).replace(microsecond=0)
     iso = lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
     notices = [
         {"id": "N1", "title": "期中考试安排", "body": "**期中考试**将于下周三开始，请同学们认真复习。",

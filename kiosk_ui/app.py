@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from flask import Flask, g
 
+from .cache import HomeCache
 from .i18n import translator
 
 HERE = Path(__file__).parent
@@ -19,7 +20,7 @@ def create_app(board, hooks: dict[str, Callable[[], Any]] | None = None) -> Flas
     """``hooks``: optional hardware actions for the admin screen (``screen_test``, ``speaker_test``)."""
     app = Flask("classboard-kiosk", template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     lang = board.config.board.language
-    app.config.update(BOARD=board, HOOKS=hooks or {}, LANG=lang, T=translator(lang),
+    app.config.update(BOARD=board, HOOKS=hooks or {}, LANG=lang, T=translator(lang), HOME_CACHE=HomeCache(),
                       SEND_FILE_MAX_AGE_DEFAULT=3600, SECRET_KEY=board.card_key())
 
     @app.context_processor

@@ -55,6 +55,7 @@ class HomeView:
     claim_code: str
     lang: str
     extra: dict[str, Any] = field(default_factory=dict)
+    advice_level: str = "good"
 
 
 def lesson_view(lesson, zone, now: datetime | None = None) -> LessonView:
@@ -64,7 +65,7 @@ def lesson_view(lesson, zone, now: datetime | None = None) -> LessonView:
                       lesson.class_name)
 
 
-def air_view(now: datetime, t, lang: str) -> tuple[list[dict[str, Any]], str]:
+def air_view(now: datetime, t, lang: str) -> tuple[list[dict[str, Any]], str, str]:
     readings = latest_readings(now)
     rows, bands = [], []
     for quantity, label, unit, digits in QUANTITIES:
@@ -78,7 +79,7 @@ def air_view(now: datetime, t, lang: str) -> tuple[list[dict[str, Any]], str]:
                      "level": band.level if band else "good"})
     advice = worst(bands) if bands else None
     text = (advice.advice_zh if lang == "zh-CN" else advice.advice_en) if advice else ""
-    return rows, text
+    return rows, text, advice.level if advice else "good"
 
 
 def active_emergency(board) -> dict[str, Any] | None:
@@ -118,7 +119,7 @@ def home_view(board, t, lang: str) -> HomeView:
                                                                             ("weekend", "") else t("no_lessons_today"))
     notices = [{"id": n.id, "title": n.title, "preview": plain_preview(n.body, n.format), "priority": n.priority}
                for n in board.notices.active(**board.audience()) if not n.emergency]
-    air, advice = air_view(now, t, lang)
+    air, advice, advice_level = air_view(now, t, lang)
     return HomeView(
         school=school.name if school else "classboard", class_name=group.name if group else (board.room_id or ""),
         head_teacher=head, date_text=local.strftime("%Y年%m月%d日" if lang == "zh-CN" else "%Y-%m-%d"),
@@ -130,4 +131,4 @@ def home_view(board, t, lang: str) -> HomeView:
         today=[lesson_view(x, board.zone, now) for x in today], day_note=note, notices=notices,
         air=air, advice=advice, emergency=active_emergency(board), exam=running_exam(board, now),
         claim_code=get_setting("enroll.claim_code") or "" if not get_setting("enroll.hub_public_key") else "",
-        lang=lang)
+        lang=lang, advice_level=advice_level)

@@ -36,8 +36,12 @@ def index():
     if board.teachers.current is not None:
         board.teachers.end()
     session.pop("admin", None)
+    return current_app.config["HOME_CACHE"].get(board, "home", lambda: _render_home(board))
+
+
+def _render_home(board) -> str:
     view = home_view(board, current_app.config["T"], current_app.config["LANG"])
-    if view.emergency:
+    if view.emergency:  # takes over the whole screen until it ends
         return render_template("emergency.html", v=view)
     if view.exam:
         return render_template("exam.html", v=view, exam=view.exam)
@@ -77,10 +81,11 @@ def day_chart():
     charts = []
     for quantity, label, unit in (("co2_ppm", "co2", "ppm"), ("temperature_c", "temperature", "°C"),
                                   ("humidity_pct", "humidity", "%")):
-        series = monitor.series(quantity, hours=24)
+        now = board.clock.now()
+        series = [(at, value) for at, value in monitor.series(quantity, hours=24) if at <= now]  # no clock-skew future
         if series:
             charts.append({"label": t(label), "unit": unit,
-                           "svg": line_chart_svg(series, board.clock.now() - timedelta(hours=24), board.clock.now(),
+                           "svg": line_chart_svg(series, now - timedelta(hours=24), now,
                                                  board.zone, thresholds={"co2_ppm": [1000, 1500]}.get(quantity, []))})
     return render_template("air.html", charts=charts)
 

@@ -32,17 +32,23 @@
     }
     var box = document.querySelector("[data-rotate]");
     var items = box ? box.querySelectorAll(".notice") : [];
-    if (items.length > 3) {  // show three at a time, rotating every 8 s
-      var start = 0;
-      var show = function () {
-        for (var i = 0; i < items.length; i++) {
-          var k = (i - start + items.length) % items.length;
-          items[i].classList.toggle("hidden", k >= 3);
-        }
-        start = (start + 1) % items.length;
-      };
-      show();
-      setInterval(show, 8000);
+    if (items.length > 1) {  // show as many as fit whole, rotating every 8 s when there are more
+      var limit = box.getBoundingClientRect().bottom - parseFloat(getComputedStyle(box).paddingBottom);
+      var fit = 0;
+      for (var j = 0; j < items.length; j++) { if (items[j].getBoundingClientRect().bottom <= limit + 1) { fit++; } }
+      fit = Math.max(1, fit);
+      if (fit < items.length) {
+        var start = 0;
+        var show = function () {
+          for (var i = 0; i < items.length; i++) {
+            var k = (i - start + items.length) % items.length;
+            items[i].classList.toggle("hidden", k >= fit);
+          }
+          start = (start + 1) % items.length;
+        };
+        show();
+        setInterval(show, 8000);
+      }
     }
   }
 

@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from edge.clock import utc
 from edge.store import models as m
 from tests.conftest import SHANGHAI
 from tests.ui.conftest import no_overflow, page_for, shoot
@@ -10,17 +11,17 @@ pytestmark = pytest.mark.integration
 
 
 def add_readings(board):
-    now = board.clock.now().replace(tzinfo=None) - timedelta(hours=8)
+    now = utc(board.clock.now()).replace(tzinfo=None)  # the store keeps naive UTC
     rows = []
     for minute in range(0, 24 * 60, 10):
-        at = now - timedelta(hours=16) + timedelta(minutes=minute)
+        at = now - timedelta(hours=24) + timedelta(minutes=minute)
         rows += [{"at": at, "sensor": "scd4x", "quantity": "co2_ppm", "value": 600 + (minute % 300) * 3},
                  {"at": at, "sensor": "bme280", "quantity": "temperature_c", "value": 21 + (minute % 120) / 60},
                  {"at": at, "sensor": "bme280", "quantity": "humidity_pct", "value": 55}]
     for i in range(0, len(rows), 300):
         m.SensorReading.insert_many(rows[i:i + 300]).execute()
     m.SensorReading.insert_many([
-        {"at": board.clock.now().replace(tzinfo=None) - timedelta(hours=8), "sensor": "scd4x",
+        {"at": now - timedelta(minutes=1), "sensor": "scd4x",
          "quantity": "co2_ppm", "value": 1320},
     ]).execute()
 
@@ -38,6 +39,11 @@ def test_home_shows_the_school_day(browser, screen, board, orientation):
     assert page.locator(".periods li.current").count() == 1
     assert "期中考试安排" in page.inner_text(".notices")
     assert "请开窗通风" in page.inner_text(".air")  # CO2 1320 ppm → fair band with advice
+    assert page.evaluate("""(function () {  // notices shown whole, never a clipped sliver; the rest rotate in
+        var box = document.querySelector('.notices'), limit = box.getBoundingClientRect().bottom;
+        var shown = Array.from(box.querySelectorAll('.notice')).filter(function (n) { return n.offsetParent; });
+        return shown.length >= 1 && shown.every(function (n) { return n.getBoundingClientRect().bottom <= limit; });
+    })()""")
     assert no_overflow(page)
     shoot(page, f"home-{orientation}")
     page.context.close()
@@ -85,4 +91,26 @@ def test_exam_mode_with_seat_lookup(browser, screen, board):
     page.click("form button")
     assert "07" in page.inner_text(".seat")
     shoot(page, "exam-portrait")
+    page.context.close()
+
+
+@pytest.mark.parametrize("orientation", ["portrait"])
+def test_culture_and_air_chart_screens(browser, screen, board, orientation):
+    import json
+
+    from edge.bundle_store import get_setting, put_setting
+    page = page_for(browser, orientation)
+    page.goto(screen.url + "/culture")
+    assert "班级风采照片将由班主任在管理平台上传" in page.inner_text("main")  # friendly empty state
+    page.goto(screen.url + "/air")
+    assert "暂无传感器数据" in page.inner_text("main")
+    settings = json.loads(get_setting("bundle.settings") or "{}")
+    settings["culture"] = [{"title": "校运会团体第一名", "text": "高一(1)班 2026 年秋季校运会"}, "not a dict"]
+    put_setting("bundle.settings", json.dumps(settings))
+    add_readings(board)
+    page.goto(screen.url + "/culture")
+    assert "校运会团体第一名" in page.inner_text("main")
+    page.goto(screen.url + "/air")
+    assert page.locator("main svg").count() == 3 and no_overflow(page)
+    shoot(page, f"air-{orientation}")
     page.context.close()

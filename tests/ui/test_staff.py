@@ -37,8 +37,18 @@ def test_teacher_pin_roll_call_and_summary(browser, board):
     statuses = {c.student_id: c.status for c in session.checkins}
     assert len(statuses) == 45 and sorted(statuses.values()).count("present") == 42
     assert m.UsageRecord.select().where(m.UsageRecord.kind == "attendance.session").count() == 1
+    summary = page.locator("table.summary")
+    summary.scroll_into_view_if_needed()  # below the grid, reachable by scrolling the page
+    box = summary.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 1080 and "1 次点名" in summary.inner_text()
     page.click("text=退出")
     assert m.UsageRecord.select().where(m.UsageRecord.kind == "teacher.session").count() == 1
+    page.goto(s.url + "/teacher")
+    type_pin(page, "2468")
+    page.goto(s.url + "/")  # back home (a tap on 返回, or the idle timer) ends the session
+    page.goto(s.url + "/teacher")
+    assert page.locator(".keys").count() == 1
+    assert m.UsageRecord.select().where(m.UsageRecord.kind == "teacher.session").count() == 2
     page.context.close()
     s.close()
 
