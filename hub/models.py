@@ -90,7 +90,7 @@ class UsageRecord(BaseModel):
     prev = CharField()
     hash = CharField()
     sig = CharField()
-    received_at = DateTimeField()
+    received_at = DateTimeField(index=True)  # the report's incremental update reads "since the last one"
 
     class Meta:
         indexes = ((("board_id", "seq"), True),)
@@ -119,5 +119,22 @@ class CommandLog(BaseModel):
     args = TextField(default="{}")
 
 
+class ReportTally(BaseModel):
+    """Qualifying-record counts per (kind, class, ISO week, duration threshold): what the report is built from.
+
+    Kept up to date incrementally from records received since ``mark`` (see
+    hub/report/tally.py), so a daily report never rereads the whole term.
+    """
+    kind = CharField()
+    class_id = CharField()
+    week = IntegerField()  # weeks since Monday 1970-01-05, in the school's zone
+    threshold = IntegerField()  # counts records with duration_s >= threshold
+    n = BigIntegerField(default=0)
+
+    class Meta:
+        primary_key = False
+        indexes = ((("kind", "class_id", "week", "threshold"), True), (("week",), False))
+
+
 ALL_MODELS = [SchoolData, Notice, Board, Claim, EnrollmentToken, UsageRecord, BundleRejection, ConsoleUser,
-              CommandLog]
+              CommandLog, ReportTally]
