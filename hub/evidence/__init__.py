@@ -1,0 +1,1 @@
+"""Evidence a sceptic can check: an archive of signed records and keys, and a verifier that needs no hub."""
