@@ -11,9 +11,9 @@ from ..bundles import school_content
 from ..models import UsageRecord
 
 
-def wire_records(board_id: str, batch: int = 5000) -> Iterator[dict[str, Any]]:
+def wire_records(board_id: str, batch: int = 5000, start_after: int = 0) -> Iterator[dict[str, Any]]:
     """A board's stored records in their signed wire form, in seq order, read a page at a time."""
-    last = 0
+    last = start_after
     while True:
         rows = list(UsageRecord.select().where((UsageRecord.board_id == board_id) & (UsageRecord.seq > last))
                     .order_by(UsageRecord.seq).limit(batch))
