@@ -31,8 +31,8 @@ def create_user(username: str, password: str, role: str = "admin") -> str:
     if len(password) < 8:
         raise ValueError("password must be at least 8 characters")
     token = "cbu_" + secrets.token_urlsafe(24)
-    ConsoleUser.insert(username=username, password_hash=hasher.hash(password), role=role,
-                       api_token_hash=hashlib.sha256(token.encode()).hexdigest()).on_conflict_replace().execute()
+    ConsoleUser.upsert(username=username, password_hash=hasher.hash(password), role=role,
+                       api_token_hash=hashlib.sha256(token.encode()).hexdigest())
     return token
 
 

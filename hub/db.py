@@ -15,6 +15,10 @@ def open_database(url: str):
         db = connect(url, pragmas={"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal",
                                    "busy_timeout": 10000}, check_same_thread=False)
     else:
+        # the standard postgresql:// URL, served by psycopg 3 (peewee's default Postgres driver is psycopg2)
+        for scheme in ("postgresql://", "postgres://"):
+            if url.startswith(scheme):
+                url = "psycopg3://" + url[len(scheme):]
         db = connect(url)
     database.initialize(db)
     db.connect(reuse_if_open=True)

@@ -17,6 +17,13 @@ class BaseModel(Model):
     class Meta:
         database = database
 
+    @classmethod
+    def upsert(cls, **row):
+        """Insert, or overwrite the row with the same primary key: one statement on SQLite and PostgreSQL alike."""
+        pk = cls._meta.primary_key
+        rest = [cls._meta.fields[name] for name in row if name != pk.name]
+        return cls.insert(**row).on_conflict(conflict_target=[pk], preserve=rest).execute()
+
 
 class SchoolData(BaseModel):
     """Named JSON documents: ``school`` (the content in bundle shape), ``settings``."""

@@ -31,16 +31,16 @@ def replace_school(content: dict[str, Any]) -> dict[str, int]:
     with database.atomic():
         row = SchoolData.get_or_none(SchoolData.key == "school")
         version = (row.version + 1) if row else 1
-        SchoolData.insert(key="school", value=json.dumps(probe | {"notices": []}, ensure_ascii=False),
-                          version=version).on_conflict_replace().execute()
+        SchoolData.upsert(key="school", value=json.dumps(probe | {"notices": []}, ensure_ascii=False),
+                          version=version)
         for n in content.get("notices", []):
             audience = n.get("audience", {"scope": "school"})
-            Notice.insert(id=n["id"], title=n["title"], body=n.get("body", ""), format=n.get("format", "text"),
+            Notice.upsert(id=n["id"], title=n["title"], body=n.get("body", ""), format=n.get("format", "text"),
                           priority=n.get("priority", 0), audience_scope=audience["scope"],
                           audience_value=audience.get("value"),
                           starts_at=datetime.fromisoformat(n["starts_at"].replace("Z", "+00:00")).replace(tzinfo=None),
                           ends_at=(datetime.fromisoformat(n["ends_at"].replace("Z", "+00:00")).replace(tzinfo=None)
                                    if n.get("ends_at") else None),
                           emergency=n.get("emergency", False), author="import", updated_at=now
-                          ).on_conflict_replace().execute()
+                          )
     return {k: len(content.get(k, [])) for k in SECTIONS} | {"notices": len(content.get("notices", []))}

@@ -83,8 +83,8 @@ def refresh(rules: dict[str, Any], zone: ZoneInfo, now: datetime | None = None) 
              .on_conflict(conflict_target=[ReportTally.kind, ReportTally.class_id, ReportTally.week,
                                            ReportTally.threshold],
                           update={ReportTally.n: ReportTally.n + EXCLUDED.n}).execute())
-        SchoolData.insert(key=STATE_KEY, value=json.dumps({"config": config, "mark": cutoff.isoformat()}),
-                          version=1).on_conflict_replace().execute()
+        SchoolData.upsert(key=STATE_KEY, value=json.dumps({"config": config, "mark": cutoff.isoformat()}),
+                          version=1)
     return {"full": since is None, "groups": len(rows)}
 
 

@@ -67,7 +67,7 @@ def _save_mark(board_id: str, seq: int) -> None:
     with database.atomic():
         marks = _marks()
         marks[board_id] = seq
-        SchoolData.insert(key=MARKS_KEY, value=json.dumps(marks), version=1).on_conflict_replace().execute()
+        SchoolData.upsert(key=MARKS_KEY, value=json.dumps(marks), version=1)
 
 
 def forward(lrs: Lrs, home_page: str, batch: int = 50) -> dict[str, int]:

@@ -3,13 +3,26 @@ import pytest
 from protocol.keys import generate_keypair, public_text
 
 
-@pytest.fixture
-def hub_app(tmp_path, school):
+@pytest.fixture(scope="session")
+def pg_server():
+    from tests.pgserver import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def hub_app(request, tmp_path, school):
+    """The hub on each database it supports: SQLite by default, PostgreSQL for a district."""
     from hub.app import create_app
     from hub.config import HubConfig
     from hub.school import replace_school
 
-    app = create_app(HubConfig(data_dir=tmp_path / "hub"))
+    db_url = ""
+    if request.param == "postgresql":
+        db_url = request.getfixturevalue("pg_server").fresh_database(f"hub_{abs(hash(request.node.nodeid))}")
+    app = create_app(HubConfig(data_dir=tmp_path / "hub", db_url=db_url))
     replace_school(school)
     app.config["TESTING"] = True
     yield app
@@ -50,3 +63,9 @@ def enrolled(client, token):
     board = FakeBoard(client)
     assert board.enroll(enrollment_token=token, room="R101").get_json()["status"] == "enrolled"
     return board
+
+
+def hub_args(app) -> list[str]:
+    """The CLI options that open the same hub (data dir and database) as ``app``."""
+    config = app.config["HUB"]
+    return ["--data", str(config.data_dir), "--db-url", config.db_url]

@@ -12,6 +12,7 @@ from protocol.canonical import canonical_bytes
 from protocol.keys import generate_keypair, sign
 from protocol.records import seal, uuid7
 from tests.hub.usage import END, START, school_with_classes, term_of_use
+from tests.hub.conftest import hub_args
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def archive(hub_app, tmp_path):
     replace_school(school_with_classes())
     term_of_use()
     out = tmp_path / "evidence.zip"
-    result = CliRunner().invoke(hub, ["export-evidence", "--data", str(hub_app.config["HUB"].data_dir),
+    result = CliRunner().invoke(hub, ["export-evidence", *hub_args(hub_app),
                                       "--from", START.isoformat(), "--to", END.isoformat(), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "4 boards" in result.output

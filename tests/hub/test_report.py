@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.hub.usage import END, SHANGHAI, START, school_with_classes, term_of_use
+from tests.hub.conftest import hub_args
 
 POINT = "2.1.10"
 
@@ -112,9 +113,8 @@ def test_cli_renders_html_csv_json_and_a_chinese_pdf(term_hub, tmp_path):
     from hub.cli import hub
 
     hub_app, _ = term_hub
-    data = hub_app.config["HUB"].data_dir
     runner = CliRunner()
-    args = ["report", "--data", str(data), "--from", START.isoformat(), "--to", END.isoformat()]
+    args = ["report", *hub_args(hub_app), "--from", START.isoformat(), "--to", END.isoformat()]
     page = runner.invoke(hub, args)
     assert page.exit_code == 0, page.output
     assert page.output.count("<svg") == 2 * 7 and "2/3 普及化" in page.output and "高一(1)班" in page.output
@@ -127,9 +127,9 @@ def test_cli_renders_html_csv_json_and_a_chinese_pdf(term_hub, tmp_path):
     result = runner.invoke(hub, args + ["--format", "pdf", "--out", str(pdf)])
     assert result.exit_code == 0 and pdf.read_bytes().startswith(b"%PDF")
     assert b"STSong-Light" in pdf.read_bytes() and b"/MediaBox [ 0 0 595.2756 841.8898 ]" in pdf.read_bytes()
-    bad = runner.invoke(hub, ["report", "--data", str(data), "--term", "NOPE"])
+    bad = runner.invoke(hub, ["report", *hub_args(hub_app), "--term", "NOPE"])
     assert bad.exit_code != 0 and "no term 'NOPE'" in bad.output
-    backwards = runner.invoke(hub, ["report", "--data", str(data), "--from", "2026-11-01", "--to", "2026-10-01"])
+    backwards = runner.invoke(hub, ["report", *hub_args(hub_app), "--from", "2026-11-01", "--to", "2026-10-01"])
     assert backwards.exit_code != 0 and "before" in backwards.output
 
 

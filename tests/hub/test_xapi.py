@@ -6,6 +6,7 @@ import requests
 
 from tests.hub.lrs import StandInLrs, problems
 from tests.hub.usage import school_with_classes, term_of_use
+from tests.hub.conftest import hub_args
 
 HOME = "http://hub.school.example:8000"
 
@@ -80,7 +81,7 @@ def test_cli_once(lrs, used_hub, hub_app):
     from click.testing import CliRunner
 
     from hub.cli import hub
-    result = CliRunner().invoke(hub, ["xapi-forward", "--data", str(hub_app.config["HUB"].data_dir),
+    result = CliRunner().invoke(hub, ["xapi-forward", *hub_args(hub_app),
                                       "--endpoint", lrs.url, "--username", "lrs-key", "--password", "lrs-secret",
                                       "--home-page", HOME])
     assert result.exit_code == 0 and "sent 25 statements" in result.output
@@ -88,6 +89,6 @@ def test_cli_once(lrs, used_hub, hub_app):
     used_hub["C104"].use(date(2026, 11, 23), "attendance.session", 200)
     used_hub["C104"].upload()
     lrs.down = True
-    failed = CliRunner().invoke(hub, ["xapi-forward", "--data", str(hub_app.config["HUB"].data_dir),
+    failed = CliRunner().invoke(hub, ["xapi-forward", *hub_args(hub_app),
                                       "--endpoint", lrs.url, "--home-page", HOME])
     assert failed.exit_code == 1 and "nothing was lost" in failed.output
