@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from peewee import EXCLUDED, SQL, Case, PostgresqlDatabase, fn
+from peewee import SQL, Case, PostgresqlDatabase, fn
 
 from ..models import ReportTally, SchoolData, UsageRecord, database
 from .compute import ALL, Counts, thresholds, week_label
@@ -32,11 +32,15 @@ def _offset_s(zone: ZoneInfo) -> int:
     return int(offset.total_seconds()) if offset else 0
 
 
-def _week_sql(offset_s: int):
+def _week_text(offset_s: int) -> str:
     shift = offset_s - 4 * 86400  # 1970-01-05 was a Monday
     if isinstance(database.obj, PostgresqlDatabase):
-        return SQL(f"CAST(FLOOR((EXTRACT(EPOCH FROM \"at\") + {shift}) / 604800) AS INTEGER)")
-    return SQL(f"((CAST(strftime('%s', \"at\") AS INTEGER) + {shift}) / 604800)")
+        return f"CAST(FLOOR((EXTRACT(EPOCH FROM \"at\") + {shift}) / 604800) AS INTEGER)"
+    return f"((CAST(strftime('%s', \"at\") AS INTEGER) + {shift}) / 604800)"
+
+
+def _week_sql(offset_s: int):
+    return SQL(_week_text(offset_s))
 
 
 def _grouped(wanted: dict[str, list[int]], offset_s: int, where) -> Iterable[tuple[str, str, int, int, int]]:
@@ -58,6 +62,34 @@ def _grouped(wanted: dict[str, list[int]], offset_s: int, where) -> Iterable[tup
         yield ALL, ALL, wk, 0, n
 
 
+def _add_in_database(wanted: dict[str, list[int]], offset_s: int, since: datetime | None, cutoff: datetime) -> int:
+    """Count and add in one INSERT … SELECT … GROUP BY … ON CONFLICT per refresh: no rows travel to Python."""
+    week = _week_text(offset_s)
+    p = "%s" if isinstance(database.obj, PostgresqlDatabase) else "?"  # the driver's parameter marker
+    pairs = [(kind, t) for kind, values in wanted.items() for t in values]
+    wanted_sql = " UNION ALL ".join(f"SELECT {p} AS kind, {p} AS threshold" for _ in pairs)
+    window = f'"received_at" <= {p}' + (f' AND "received_at" > {p}' if since is not None else "")
+    window_params = [cutoff] + ([since] if since is not None else [])
+    upsert = ('ON CONFLICT ("kind", "class_id", "week", "threshold") '
+              'DO UPDATE SET "n" = "reporttally"."n" + excluded."n"')
+    total = 0
+    for sql, params in (
+        (f'INSERT INTO "reporttally" ("kind", "class_id", "week", "threshold", "n") '
+         f'SELECT u."kind", u."class_id", {week}, w.threshold, COUNT(*) FROM "usagerecord" AS u '
+         f'JOIN ({wanted_sql}) AS w ON u."kind" = w.kind AND u."duration_s" >= w.threshold '
+         f'WHERE u."class_id" IS NOT NULL AND {window} GROUP BY 1, 2, 3, 4 {upsert}',
+         [x for pair in pairs for x in pair] + window_params),
+        (f'INSERT INTO "reporttally" ("kind", "class_id", "week", "threshold", "n") '
+         f"SELECT '{ALL}', '{ALL}', {week}, 0, COUNT(*) FROM \"usagerecord\" AS u WHERE {window} "
+         f"GROUP BY 3 {upsert}", window_params),
+    ):
+        if not pairs and "JOIN" in sql:
+            continue
+        cursor = database.execute_sql(sql, params)
+        total += max(cursor.rowcount, 0)
+    return total
+
+
 def refresh(rules: dict[str, Any], zone: ZoneInfo, now: datetime | None = None) -> dict[str, Any]:
     """Bring the stored counts up to ``now - LAG``; returns what it did (for the bench and the logs)."""
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
@@ -73,19 +105,10 @@ def refresh(rules: dict[str, Any], zone: ZoneInfo, now: datetime | None = None) 
             ReportTally.delete().execute()
         if since is not None and since >= cutoff:
             return {"full": False, "groups": 0}
-        where = UsageRecord.received_at <= cutoff
-        if since is not None:
-            where &= UsageRecord.received_at > since
-        rows = [{"kind": k, "class_id": c, "week": w, "threshold": t, "n": n}
-                for k, c, w, t, n in _grouped(config["thresholds"], config["offset_s"], where)]
-        for start in range(0, len(rows), 500):
-            (ReportTally.insert_many(rows[start:start + 500])
-             .on_conflict(conflict_target=[ReportTally.kind, ReportTally.class_id, ReportTally.week,
-                                           ReportTally.threshold],
-                          update={ReportTally.n: ReportTally.n + EXCLUDED.n}).execute())
+        groups = _add_in_database(config["thresholds"], config["offset_s"], since, cutoff)
         SchoolData.upsert(key=STATE_KEY, value=json.dumps({"config": config, "mark": cutoff.isoformat()}),
                           version=1)
-    return {"full": since is None, "groups": len(rows)}
+    return {"full": since is None, "groups": groups}
 
 
 def counts_between(rules: dict[str, Any], zone: ZoneInfo, first_week: int, last_week: int) -> Counts:

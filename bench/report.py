@@ -1,0 +1,169 @@
+"""A district-size hub's normal-use report: full build and daily incremental update, SQLite and PostgreSQL.
+
+A district hub holding SCHOOLS × CLASSES classes and about RECORDS usage
+records over a 20-week term (goal at 300 × 40 and 10 million: full report
+under 60 s on PostgreSQL, a daily incremental update under 1 s). Records are
+bulk-loaded straight into the hub's table (signing 10 million records would
+measure the signer, not the report); the report code is the hub's own:
+``tally.refresh`` (one GROUP BY into ReportTally), ``counts_between`` and
+``build_report``. Then one school day's records arrive (RECORDS / 100) and the
+incremental refresh is timed, and the report after it.
+
+Run: .venv/bin/python bench/report.py [--records 10000000] [--schools 300] [--classes 40] [--db sqlite,postgresql]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+ZONE = ZoneInfo("Asia/Shanghai")
+TERM_START = date(2026, 9, 7)
+WEEKS = 20
+KINDS = [("checkin", 0, 0.55), ("attendance.session", 240, 0.12), ("teacher.session", 300, 0.1),
+         ("student.session", 90, 0.1), ("broadcast.played", 600, 0.05), ("notice.ack", 0, 0.05),
+         ("sensor.summary", 3600, 0.03)]
+COLUMNS = ("id", "board_id", "seq", "kind", "at", "class_id", "role", "duration_s", "data", "prev", "hash", "sig",
+           "received_at")
+HEX = "ab" * 32
+SIG = "S" * 86
+
+
+def school_content(schools: int, classes: int) -> dict:
+    end = TERM_START + timedelta(weeks=WEEKS) - timedelta(days=1)
+    return {"school": {"id": "DISTRICT", "name": "示范区教育局（基准测试）", "timezone": "Asia/Shanghai"},
+            "calendar": {"terms": [{"id": "T1", "name": "第一学期", "start": TERM_START.isoformat(),
+                                    "end": end.isoformat()}],
+                         "holidays": [{"name": "国庆节", "start": "2026-10-01", "end": "2026-10-07"}], "workdays": []},
+            "bell_schedules": [], "rooms": [], "teachers": [], "students": [], "lessons": [], "overrides": [],
+            "classes": [{"id": f"S{s:03d}-C{c:02d}", "name": f"{s}校{c}班"} for s in range(schools)
+                        for c in range(classes)], "notices": [], "exams": [], "broadcasts": [], "settings": {}}
+
+
+def rows(n: int, class_ids: list[str], first_day: date, days: int, received: datetime, seed: int):
+    """Plausible records: each class's board, weekday school hours, a mix of kinds and durations."""
+    rng = random.Random(seed)
+    kinds, weights = [k[:2] for k in KINDS], [k[2] for k in KINDS]
+    seqs: dict[str, int] = {}
+    school_days = [first_day + timedelta(days=d) for d in range(days)
+                   if (first_day + timedelta(days=d)).isoweekday() <= 5]
+    for _ in range(n):
+        cid = rng.choice(class_ids)
+        board = "cb-" + cid.lower()
+        seqs[board] = seqs.get(board, 0) + 1
+        kind, typical = rng.choices(kinds, weights)[0]
+        day = rng.choice(school_days)
+        at = datetime(day.year, day.month, day.day, rng.randint(7, 17), rng.randint(0, 59), tzinfo=ZONE)
+        yield (str(uuid.UUID(int=rng.getrandbits(128), version=4)), board, seqs[board] + seed * 10_000_000, kind,
+               at.astimezone(timezone.utc).replace(tzinfo=None), None if kind == "sensor.summary" else cid,
+               "teacher", int(typical * rng.uniform(0.2, 2.0)), "{}", HEX, HEX, SIG, received)
+
+
+def load(db_kind: str, records: list, db) -> float:
+    start = time.perf_counter()
+    if db_kind == "postgresql":
+        conn = db.connection()
+        with conn.cursor() as cur, cur.copy(f"COPY usagerecord ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for r in records:
+                copy.write_row(r)
+        conn.commit()
+    else:
+        conn = db.connection()
+        sql = f"INSERT INTO usagerecord ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+        batch = []
+        with db.atomic():
+            for r in records:
+                batch.append((*r[:4], r[4].isoformat(sep=" "), *r[5:12], r[12].isoformat(sep=" ")))
+                if len(batch) == 50_000:
+                    conn.executemany(sql, batch)
+                    batch.clear()
+            conn.executemany(sql, batch)
+    return time.perf_counter() - start
+
+
+def run(db_kind: str, n: int, schools: int, classes: int, workdir: Path) -> dict:
+    from hub.app import create_app
+    from hub.config import HubConfig
+    from hub.models import database
+    from hub.report import tally
+    from hub.report.rules import load_rules
+    from hub.report.service import make_report
+    from hub.models import SchoolData
+
+    server = None
+    db_url = ""
+    if db_kind == "postgresql":
+        from tests.pgserver import PostgresServer
+        server = PostgresServer()
+        db_url = server.fresh_database("bench")
+    try:
+        create_app(HubConfig(data_dir=workdir / db_kind, db_url=db_url))
+        content = school_content(schools, classes)
+        # one school's content holds at most 500 classes (the bundle schema); the district's 12,000 are stored
+        # as one content directly, which is all the report reads
+        SchoolData.upsert(key="school", value=json.dumps(content, ensure_ascii=False), version=1)
+        class_ids = [c["id"] for c in content["classes"]]
+        past = datetime(2026, 9, 1)
+        loaded = load(db_kind, rows(n, class_ids, TERM_START, WEEKS * 7 - 7, past, 0), database.obj)
+        if db_kind == "postgresql":
+            database.execute_sql("ANALYZE usagerecord")
+        start = time.perf_counter()
+        tally.refresh(load_rules(), ZONE)
+        counted = time.perf_counter() - start
+        report = make_report(term="T1")
+        full = time.perf_counter() - start
+        day = TERM_START + timedelta(weeks=WEEKS - 1)
+        arrived = datetime.now(timezone.utc)
+        load(db_kind, rows(n // 100, class_ids, day, 1, arrived.replace(tzinfo=None), 1), database.obj)
+        start = time.perf_counter()
+        step = tally.refresh(load_rules(), ZONE, now=arrived + timedelta(days=1))  # the next nightly run
+        incremental = time.perf_counter() - start
+        start = time.perf_counter()
+        after = make_report(term="T1")
+        report_after = time.perf_counter() - start
+        assert after["records"] == report["records"] + n // 100, (after["records"], report["records"])
+        assert not step["full"]
+        return {"load_s": loaded, "full_s": full, "count_s": counted, "incremental_s": incremental, "groups": step["groups"],
+                "report_after_s": report_after, "records": after["records"],
+                "level_week1": report["points"]["2.1.10"]["weeks"][0]["level"]}
+    finally:
+        database.close()
+        if server:
+            server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000_000)
+    parser.add_argument("--schools", type=int, default=300)
+    parser.add_argument("--classes", type=int, default=40)
+    parser.add_argument("--db", default="sqlite,postgresql")
+    args = parser.parse_args()
+    print(f"district: {args.schools} schools × {args.classes} classes = {args.schools * args.classes} classes, "
+          f"{args.records:,} records over {WEEKS} weeks, then one school day of {args.records // 100:,} more")
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
+        for kind in args.db.split(","):
+            r = results[kind] = run(kind, args.records, args.schools, args.classes, Path(tmp))
+            print(f"{kind:10}  bulk load {r['load_s']:7.1f} s   full report {r['full_s']:6.2f} s (counting {r['count_s']:.2f} s)   "
+                  f"incremental daily update {r['incremental_s']:6.3f} s ({r['groups']} tally groups)   "
+                  f"report after it {r['report_after_s']:5.2f} s   records counted {r['records']:,}")
+    if "postgresql" in results:
+        pg = results["postgresql"]
+        print(f"goals on PostgreSQL: full {pg['full_s']:.1f} s / 60 s = {pg['full_s'] / 60:.2f}; "
+              f"incremental {pg['incremental_s']:.3f} s / 1 s = {pg['incremental_s']:.2f}")
+    if len(results) == 2:
+        print(f"SQLite / PostgreSQL full report time: {results['sqlite']['full_s'] / results['postgresql']['full_s']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
