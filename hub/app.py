@@ -36,9 +36,8 @@ def create_app(config: HubConfig) -> Flask:
     from .console import console
     app.register_blueprint(api)
     app.register_blueprint(console)
-    try:  # the normal-use report, when this build has it
-        from .report.web import report_blueprint
-        app.register_blueprint(report_blueprint)
-    except ImportError:
-        pass
+    from .importers.web import import_blueprint
+    from .report.web import report_blueprint
+    app.register_blueprint(report_blueprint)
+    app.register_blueprint(import_blueprint)
     return app
