@@ -1,7 +1,8 @@
 """The devices CSV IT staff keep for a school: one row per board.
 
-Columns (UTF-8, with or without BOM): ``name,room,class_id[,hostname][,wifi_ssid][,wifi_psk]``.
-A row becomes the per-device part of the boot-partition config.
+Columns (UTF-8, with or without BOM): ``name,room,class_id[,hostname][,wifi_ssid][,wifi_psk][,claim_code]``.
+A row becomes the per-device part of the boot-partition config; a row with the
+claim code read off a board's screen can be claimed on the hub in bulk.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class DeviceRow:
     hostname: str = ""
     wifi_ssid: str = ""
     wifi_psk: str = ""
+    claim_code: str = ""
 
 
 def read_devices(path: Path) -> list[DeviceRow]:
@@ -49,7 +51,8 @@ def read_devices(path: Path) -> list[DeviceRow]:
         if host and not HOSTNAME.match(host):
             raise DevicesError(path, line, "hostname", f"{host!r} is not a valid host name")
         rows.append(DeviceRow(line, values["name"], values["room"], values["class_id"], host,
-                              values.get("wifi_ssid", ""), values.get("wifi_psk", "")))
+                              values.get("wifi_ssid", ""), values.get("wifi_psk", ""),
+                              values.get("claim_code", "").upper()))
     return rows
 
 
