@@ -105,6 +105,15 @@ def _watchdog(board) -> None:
     notifier.notify("READY=1")
 
 
+def _mark_running(board) -> None:
+    """What `classboard board update` waits for: this version started its services."""
+    from edge.bundle_store import put_setting
+    from edge.sync.update import running_version
+
+    put_setting("board.running_version", running_version())
+    put_setting("board.started_at", datetime.now(timezone.utc).isoformat())
+
+
 def _serve(board, host: str, port: int, stop: threading.Event, hooks: dict) -> None:
     from kiosk_ui.server import serve
 
@@ -135,6 +144,7 @@ def run(config_file: Path | None, seed_class: str | None) -> None:
     _watchdog(board_)
     board_.start()
     sync = _start_sync(board_, parts)
+    _mark_running(board_)
     host, port = board_.config.ui.host, board_.config.ui.port
     click.echo(f"board {board_.id} serving its screen on http://{host}:{port}/", err=True)
     try:
@@ -173,3 +183,50 @@ def firstboot(config_file: Path | None) -> None:
                + (f"; claim code {result.claim_code}" if result.claim_code else ""))
     b.stop()
     raise SystemExit(1 if result.failed else 0)
+
+
+@board.command()
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("/opt/classboard"),
+              show_default=True, help="Where the versions and the venv symlink live.")
+@click.option("--check", is_flag=True, help="Only say whether the hub offers another version.")
+@click.option("--deadline", default=180.0, show_default=True, help="Seconds the new version has to start.")
+def update(config_file: Path | None, root: Path, check: bool, deadline: float) -> None:
+    """Install the version the hub offers this board's group; roll back if it does not start (run by a timer)."""
+    import subprocess
+
+    from edge.bundle_store import get_setting
+    from edge.sync.client import HubClient, HubRefused, HubUnavailable
+    from edge.sync.update import download, fetch_offer
+    from edge.updater import UpdateError, Updater
+
+    b = open_board(config_file)
+    client = HubClient(get_setting("enroll.hub_url") or b.config.hub.url, b.id, b.key)
+    try:
+        manifest = fetch_offer(b, client)
+        if manifest is None:
+            click.echo("up to date: the hub offers nothing newer for this board's group")
+            return
+        click.echo(f"the hub offers {manifest.version} ({manifest.size} bytes)")
+        if check:
+            return
+        archive = download(client, manifest, Path(b.config.board.data_dir) / "updates")
+    except (HubUnavailable, HubRefused, UpdateError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+    def restart() -> None:
+        subprocess.run(["systemctl", "restart", "classboard-board.service"], check=False, timeout=60)
+
+    def healthy() -> bool:
+        return get_setting("board.running_version") == manifest.version
+
+    runner = lambda argv: subprocess.run(list(argv), check=False, timeout=1200).returncode  # noqa: E731
+    try:
+        ok = Updater(root, runner).apply(manifest, archive, restart, healthy, deadline_s=deadline)
+    except UpdateError as exc:
+        raise click.ClickException(f"{exc}; the running version is untouched") from None
+    finally:
+        archive.unlink(missing_ok=True)
+    if not ok:
+        raise click.ClickException(f"{manifest.version} did not start within {deadline:.0f} s; rolled back")
+    click.echo(f"now running {manifest.version}")

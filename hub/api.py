@@ -138,6 +138,37 @@ def bundle_rejection(board_id: str):
     return Response(status=204)
 
 
+@api.get("/boards/<board_id>/update")
+def update_offer(board_id: str):
+    """The signed manifest of the version this board's group should run; 204 when it runs it already."""
+    from .releases import offer_for, signed_manifest
+
+    board = board_request(board_id)
+    if isinstance(board, Response):
+        return board
+    release = offer_for(board)
+    if release is None:
+        return Response(status=204)
+    return jsonify(signed_manifest(release, board_id, current_app.config["HUB_KEY"]))
+
+
+@api.get("/boards/<board_id>/releases/<version>")
+def release_archive(board_id: str, version: str):
+    from flask import send_file
+
+    from .models import Release
+    from .releases import releases_dir
+
+    board = board_request(board_id)
+    if isinstance(board, Response):
+        return board
+    release = Release.get_or_none(Release.version == version)
+    if release is None:
+        return problem(404, "no such release", f"the hub has no release {version!r}")
+    return send_file(releases_dir(current_app.config["HUB"].data_dir) / release.filename,
+                     mimetype="application/gzip", conditional=True)
+
+
 @api.errorhandler(404)
 def not_found(_exc):
     return problem(404, "not found")

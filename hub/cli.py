@@ -27,7 +27,8 @@ class LazyHubGroup(click.Group):
     """Sub-commands of other parts of the hub (report, import, evidence) load only when used."""
 
     LAZY = {"report": "hub.report.cli:report", "import": "hub.importers.cli:import_group",
-            "export-evidence": "hub.evidence.cli:export_evidence", "xapi-forward": "hub.xapi.cli:xapi_forward"}
+            "export-evidence": "hub.evidence.cli:export_evidence", "xapi-forward": "hub.xapi.cli:xapi_forward",
+            "release": "hub.releases_cli:release"}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.LAZY))

@@ -143,5 +143,20 @@ class ReportTally(BaseModel):
         indexes = ((("kind", "class_id", "week", "threshold"), True), (("week",), False))
 
 
+class Release(BaseModel):
+    """A software version the hub can offer: a wheelhouse archive kept in the data directory."""
+    version = CharField(primary_key=True)
+    sha256 = CharField()
+    size = BigIntegerField()
+    filename = CharField()
+    created_at = DateTimeField()
+
+
+class GroupOffer(BaseModel):
+    """Which version the boards of a group should run ("*": every board without its own group's offer)."""
+    group = CharField(primary_key=True)
+    version = CharField()
+
+
 ALL_MODELS = [SchoolData, Notice, Board, Claim, EnrollmentToken, UsageRecord, BundleRejection, ConsoleUser,
-              CommandLog, ReportTally]
+              CommandLog, ReportTally, Release, GroupOffer]

@@ -62,7 +62,7 @@ for m in dev dev/pts proc sys; do mount --bind "/$m" "$MNT/$m"; done
 echo "== classboard source and units"
 mkdir -p "$MNT/opt/classboard/src"
 rsync -a --exclude .git --exclude .venv --exclude tests/artifacts "$REPO/" "$MNT/opt/classboard/src/"
-install -m 0644 "$HERE"/systemd/*.service "$MNT/etc/systemd/system/"
+install -m 0644 "$HERE"/systemd/*.service "$HERE"/systemd/*.timer "$MNT/etc/systemd/system/"
 rsync -a "$HERE/files/" "$MNT/"
 cp "$REPO/docs/board.example.toml" "$MNT/boot/firmware/classboard.toml.example"
 
@@ -80,7 +80,7 @@ python3 -m venv /opt/classboard/venv
 /opt/classboard/venv/bin/pip install -q "/opt/classboard/src[hardware]"
 mkdir -p /var/lib/classboard
 echo "LABEL=CBDATA /var/lib/classboard ext4 defaults,noatime,commit=60 0 2" >> /etc/fstab
-systemctl enable classboard-firstboot.service classboard-board.service classboard-kiosk.service systemd-timesyncd.service
+systemctl enable classboard-firstboot.service classboard-board.service classboard-kiosk.service classboard-update.timer systemd-timesyncd.service
 systemctl set-default graphical.target
 # Read-only root with an overlay; the data partition stays writable.
 raspi-config nonint do_overlayfs 0 || echo "overlayfs: enable later with raspi-config (not available in this base)"
