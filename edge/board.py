@@ -85,6 +85,10 @@ class Board:
         """Swap in a bundle that has already been verified; wakes the scheduler to re-plan."""
         apply_bundle(self.db, content, etag)
         self.teachers.class_id = self.class_id
+        from .faces import FaceCheckIn  # withdrawn consent deletes the template at once
+        removed = FaceCheckIn(self).prune()
+        if removed:
+            log.info("deleted %d face template(s): consent withdrawn or student left", removed)
         self.scheduler.poke()
         log.info("bundle %s installed", etag[:12])
 

@@ -74,6 +74,7 @@ class DriversSection:
     card_reader: str = "simulated"
     card_reader_device: str = ""
     gpio_backend: str = "gpiozero"
+    face_models_dir: str = "/var/lib/classboard/models/face"  # YuNet + SFace ONNX files; absent: face is off
 
 
 @dataclass

@@ -123,6 +123,9 @@ def device_facts():
              "last_sync": get_setting("sync.last_ok_at") or _t()("never"), "outbox": board.usage.outbox_depth(),
              "addresses": ", ".join(_addresses()) or "—"}
     drivers = {k: getattr(board.config.drivers, k) for k in ("display", "camera", "audio", "card_reader")}
+    from edge.faces import FaceCheckIn
+    face = FaceCheckIn.from_config(board).status(board.class_id)
+    drivers["face"] = face.reason_zh if current_app.config["LANG"] == "zh-CN" else face.reason_en
     return render_template("admin.html", facts=facts, drivers=drivers, claim=claim, qr=qr,
                            enrolled=bool(get_setting("enroll.hub_public_key")), hooks=current_app.config["HOOKS"],
                            result=request.args.get("result", ""), error=get_setting("sync.last_error") or "")

@@ -28,7 +28,12 @@ def _v2_sensor_span(db: SqliteDatabase) -> None:
         run(SqliteMigrator(db).add_column("sensorreading", "span_s", models.IntegerField(default=0)))
 
 
-MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_v1_initial, _v2_sensor_span]
+def _v3_face_templates(db: SqliteDatabase) -> None:
+    """Face check-in: encrypted templates of consenting students."""
+    db.create_tables([models.FaceTemplate], safe=True)
+
+
+MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_v1_initial, _v2_sensor_span, _v3_face_templates]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -7,6 +7,7 @@ weekday, a holiday) are local dates and stored as such.
 from __future__ import annotations
 
 from peewee import (
+    BlobField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -227,8 +228,21 @@ class SensorReading(BaseModel):
     span_s = IntegerField(default=0)  # 0: one reading; 3600: an hourly mean (history older than 48 h)
 
 
+class FaceTemplate(BaseModel):
+    """A consenting student's face feature, encrypted with a key only this board has; never uploaded.
+
+    Not a foreign key to Student: a bundle install replaces the roster, and a
+    template must go only when consent is withdrawn or the student leaves.
+    """
+
+    student_id = CharField(primary_key=True)
+    class_id = CharField(index=True)
+    sealed = BlobField()  # AES-GCM nonce + ciphertext of the feature, bound to student_id
+    enrolled_at = DateTimeField()
+
+
 ALL_MODELS = [
     School, Room, Teacher, BellSchedule, Period, ClassGroup, Student, Term, Holiday,
     Workday, Lesson, LessonOverride, Notice, Exam, Setting, UsageRecord, Outbox,
-    AttendanceSession, CheckIn, SensorReading,
+    AttendanceSession, CheckIn, SensorReading, FaceTemplate,
 ]

@@ -78,6 +78,7 @@ def test_admin_screen_facts_and_claim_qr(browser, board):
     type_pin(page, "8888")
     text = page.inner_text("body")
     assert board.id in text and "K7MP-2QXR" in text and "未注册" in text
+    assert "人脸签到不可用" in text and "face_detection_yunet_2023mar.onnx" in text  # no model files here
     assert page.locator(".qr svg").count() == 1
     assert page.locator("button:has-text('扬声器测试')").is_disabled()
     page.click("button:has-text('屏幕测试')")
