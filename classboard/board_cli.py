@@ -85,7 +85,19 @@ def _admin_hooks(parts: dict) -> dict:
         parts["speaker"].say("这是班牌扬声器测试", Priority.MEDIA)
         return "已播放测试音和测试语句 / test tone and sentence played"
 
-    return {"screen_test": screen_test, "speaker_test": speaker_test}
+    camera = []
+
+    def capture_frame():
+        """The board's camera, opened on first use (OpenCV is heavy; most boards never need it)."""
+        if not camera:
+            from drivers.camera import open_camera
+            camera.append(open_camera(parts["board"].config.drivers.camera))
+        return camera[0].read()
+
+    hooks = {"screen_test": screen_test, "speaker_test": speaker_test}
+    if parts["board"].config.drivers.camera != "none":
+        hooks["capture_frame"] = capture_frame
+    return hooks
 
 
 def _watchdog(board) -> None:
@@ -141,6 +153,7 @@ def run(config_file: Path | None, seed_class: str | None) -> None:
 
     parts = install_jobs(board_)
     parts["speaker"] = install_sound(board_)
+    parts["board"] = board_
     _watchdog(board_)
     board_.start()
     sync = _start_sync(board_, parts)

@@ -17,11 +17,12 @@ HERE = Path(__file__).parent
 
 
 def create_app(board, hooks: dict[str, Callable[[], Any]] | None = None) -> Flask:
-    """``hooks``: optional hardware actions for the admin screen (``screen_test``, ``speaker_test``)."""
+    """``hooks``: optional hardware actions (``screen_test``, ``speaker_test``, ``capture_frame``)."""
     app = Flask("classboard-kiosk", template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     lang = board.config.board.language
     app.config.update(BOARD=board, HOOKS=hooks or {}, LANG=lang, T=translator(lang), HOME_CACHE=HomeCache(),
-                      SEND_FILE_MAX_AGE_DEFAULT=3600, SECRET_KEY=board.card_key())
+                      SEND_FILE_MAX_AGE_DEFAULT=3600, SECRET_KEY=board.card_key(),
+                      MAX_CONTENT_LENGTH=13 * 1024 * 1024)  # a class photo, with room for the form around it
 
     @app.context_processor
     def inject() -> dict[str, Any]:
@@ -36,6 +37,13 @@ def create_app(board, hooks: dict[str, Callable[[], Any]] | None = None) -> Flas
             "object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'self'")
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        from flask import render_template
+        t = app.config["T"]
+        return render_template("message.html", title=t("photo_roll_call"), message=t("photo_too_big", kb="> 13000",
+                                                                                  mb=12)), 413
 
     from . import events, screens, staff
     for blueprint in (*screens.BLUEPRINTS, *staff.BLUEPRINTS, events.events):

@@ -34,10 +34,57 @@ def roll_call_or_pin():
         return render_template("pin.html", action=url_for("teacher.teacher_login"), prompt=_t()("enter_pin"),
                                error=request.args.get("error", ""), locked=locked)
     board.teachers.touch()
+    return _roster_page(board, active)
+
+
+def _roster_page(board, active, initial: dict[str, str] | None = None, scan=None, error: str = "", method="grid"):
     roster = board.rollcall.roster(board.class_id) if board.class_id else []
     return render_template("attendance.html", teacher=active, roster=roster, statuses=STATUSES,
                            summary=board.rollcall.week_summary(board.class_id) if board.class_id else [],
-                           saved=request.args.get("saved", ""))
+                           saved=request.args.get("saved", ""), initial=initial or {}, scan=scan, error=error,
+                           method=method, camera="capture_frame" in current_app.config["HOOKS"])
+
+
+@teacher.post("/teacher/attendance/photo")
+def photo_roll_call():
+    """From the board's camera or an uploaded photo to a proposed grid the teacher corrects and saves."""
+    from edge.photo_rollcall import PhotoError, decode_photo, scan_class_photo
+
+    board = _board()
+    active = board.teachers.active()
+    if active is None:
+        return redirect(url_for("teacher.index"))
+    board.teachers.touch()
+    try:
+        upload = request.files.get("photo")
+        if upload is not None and upload.filename:
+            image = decode_photo(upload.read())
+        else:
+            capture = current_app.config["HOOKS"].get("capture_frame")
+            image = capture() if capture else None
+            if image is None:
+                raise PhotoError("camera_unavailable", "the camera is not connected")
+    except PhotoError as exc:
+        return _roster_page(board, active, error=_t()(exc.key, **exc.values)), 400
+    scan = scan_class_photo(board, board.class_id, image)
+    return _roster_page(board, active, initial=scan.statuses(), scan=scan, method="marker")
+
+
+@teacher.get("/teacher/camera.jpg")
+def camera_preview():
+    """The live preview: one small JPEG per request, polled by the page while the preview is open."""
+    board = _board()
+    capture = current_app.config["HOOKS"].get("capture_frame")
+    if board.teachers.active() is None or capture is None:
+        return "", 404
+    frame = capture()
+    if frame is None:
+        return _t()("camera_unavailable"), 503
+    import cv2
+    scale = 640 / max(frame.shape[1], 1)
+    small = cv2.resize(frame, None, fx=scale, fy=scale) if scale < 1 else frame
+    ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 70])
+    return (jpeg.tobytes(), 200, {"Content-Type": "image/jpeg", "Cache-Control": "no-store"}) if ok else ("", 500)
 
 
 @teacher.post("/teacher/login")
@@ -57,9 +104,11 @@ def save_attendance():
     if active is None:
         return redirect(url_for("teacher.index"))
     statuses = {key[2:]: value for key, value in request.form.items() if key.startswith("s:")}
+    method = request.form.get("method") if request.form.get("method") in ("grid", "marker") else "grid"
     try:
         current, _ = board.timetable.current_and_next(class_id=board.class_id)
-        board.rollcall.save(board.class_id, active.teacher_id, statuses, period=current.period if current else None)
+        board.rollcall.save(board.class_id, active.teacher_id, statuses, period=current.period if current else None,
+                            method=method)
     except AttendanceError as exc:
         return render_template("message.html", title=_t()("attendance"), message=str(exc)), 400
     counts = {s: sum(1 for sid in statuses.values() if sid == s) for s in STATUSES}
@@ -88,6 +137,31 @@ def tap():
         board.teachers.login_card(m.Teacher.get_by_id(result.teacher_id))
     message = result.message_zh if current_app.config["LANG"] == "zh-CN" else result.message_en
     return jsonify(outcome=result.outcome, message=message)
+
+
+@teacher.post("/checkin/face")
+def face_tap():
+    """Face check-in at the door, where the school turned it on: one frame, recognised students checked in."""
+    from edge.faces import FaceCheckIn, FaceError
+
+    board = _board()
+    faces = current_app.config.setdefault("FACES", FaceCheckIn.from_config(board))  # loads the models once
+    zh = current_app.config["LANG"] == "zh-CN"
+    state = faces.status(board.class_id)
+    if not state.available:
+        return jsonify(outcome="unavailable", message=state.reason_zh if zh else state.reason_en), 503
+    capture = current_app.config["HOOKS"].get("capture_frame")
+    frame = capture() if capture else None
+    if frame is None:
+        return jsonify(outcome="unavailable", message=_t()("camera_unavailable")), 503
+    try:
+        results = faces.identify(frame, board.class_id)
+    except FaceError as exc:
+        return jsonify(outcome="unavailable", message=str(exc)), 503
+    if not results:
+        return jsonify(outcome="unknown", message=_t()("face_not_recognised"))
+    return jsonify(outcome=results[0].outcome,
+                   message="；".join(r.message_zh if zh else r.message_en for r in results))
 
 
 def _addresses() -> list[str]:

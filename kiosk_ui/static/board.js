@@ -77,6 +77,18 @@
       setStatus(button, cycle[(cycle.indexOf(now) + 1) % cycle.length]);
     });
   });
+  var preview = document.getElementById("preview"), toggle = document.getElementById("previewtoggle");
+  if (preview && toggle) {  // live preview: one small JPEG every 1.5 s while open, nothing while closed
+    var timer = null;
+    var refresh = function () { preview.src = preview.getAttribute("data-src") + "?t=" + Date.now(); };
+    toggle.addEventListener("click", function () {
+      preview.hidden = !preview.hidden;
+      if (timer) { clearInterval(timer); timer = null; }
+      if (!preview.hidden) { refresh(); timer = setInterval(refresh, 1500); }
+    });
+  }
+  var upload = document.querySelector(".photo input[type=file]");
+  if (upload) { upload.addEventListener("change", function () { if (upload.files.length) { upload.form.submit(); } }); }
   var all = document.getElementById("allpresent");
   if (all) {
     all.addEventListener("click", function () {
