@@ -66,8 +66,23 @@ def _start_sync(board, parts: dict) -> object | None:
     commands = {"screen_on": lambda args: screen.command(True), "screen_off": lambda args: screen.command(False),
                 "volume": lambda args: speaker.set_volume(int(args.get("level", 70)))}
     service = SyncService(board, faults=faults, commands=commands)
+    player = _zone_player(board, speaker, service)
+    service.commands.update(broadcast=player.broadcast, page=player.page)
     service.start()
     return service
+
+
+def _zone_player(board, speaker, service):
+    """Zone broadcasts and live pages on this board's speaker; media fetched from the hub when missing."""
+    from edge.sync.media import fetch_media
+    from edge.zone_audio import ZonePlayer
+
+    def played(payload: dict, clip) -> None:
+        board.usage.record("broadcast.played", role="system", class_id=board.class_id, duration_s=int(clip.seconds),
+                           data={"zone": payload.get("zone", ""), "broadcast": payload.get("id", "")})
+
+    return ZonePlayer(speaker.mixer, speaker.media_dir, lambda sha, path: fetch_media(service.client(), sha, path),
+                      played)
 
 
 def _admin_hooks(parts: dict) -> dict:

@@ -169,6 +169,24 @@ def release_archive(board_id: str, version: str):
                      mimetype="application/gzip", conditional=True)
 
 
+@api.get("/boards/<board_id>/media/<sha256>")
+def media_file(board_id: str, sha256: str):
+    """A broadcast's sound file, by the hash the broadcast named; the board checks it again."""
+    import re
+
+    from flask import send_file
+
+    from .broadcast import media_dir
+
+    board = board_request(board_id)
+    if isinstance(board, Response):
+        return board
+    path = media_dir(current_app.config["HUB"].data_dir) / sha256
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256) or not path.is_file():
+        return problem(404, "no such media", f"the hub has no sound file {sha256[:16]}")
+    return send_file(path, mimetype="application/octet-stream", conditional=True)
+
+
 @api.errorhandler(404)
 def not_found(_exc):
     return problem(404, "not found")

@@ -28,7 +28,8 @@ class LazyHubGroup(click.Group):
 
     LAZY = {"report": "hub.report.cli:report", "import": "hub.importers.cli:import_group",
             "export-evidence": "hub.evidence.cli:export_evidence", "xapi-forward": "hub.xapi.cli:xapi_forward",
-            "release": "hub.releases_cli:release"}
+            "release": "hub.releases_cli:release", "broadcast": "hub.broadcast_cli:broadcast",
+            "page": "hub.broadcast_cli:page"}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.LAZY))

@@ -45,7 +45,8 @@ def needs(role: str):
                 return redirect(url_for("console.login", next=request.path))
             if ROLE_RANK[user.role] < ROLE_RANK[role]:
                 abort(403)
-            if request.method == "POST" and request.form.get("csrf") != session.get("csrf"):
+            sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf")  # header: scripts' POSTs
+            if request.method == "POST" and (not sent or sent != session.get("csrf")):
                 abort(400, "CSRF token missing or wrong; reload the page")
             return view(*args, **kwargs)
         return inner

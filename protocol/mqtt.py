@@ -41,6 +41,16 @@ def zone_topic(school_id: str, zone: str) -> str:
     return f"{PREFIX}/{school_id}/zone/{zone}/broadcast"
 
 
+def page_topic(school_id: str, zone: str) -> str:
+    return f"{PREFIX}/{school_id}/zone/{zone}/page"
+
+
+def zone_name(kind: str, *parts: object) -> str:
+    """``school``, ``board:<id>``, ``building:<b>``, ``floor:<b>:<n>``, ``grade:<g>``; safe inside a topic."""
+    text = ":".join([kind, *(str(p) for p in parts)])
+    return "".join("_" if ch in "/+#" or ord(ch) < 32 else ch for ch in text)[:120]
+
+
 def seal_message(key: Ed25519PrivateKey, school_id: str, kind: str, *, board_id: str | None = None,
                  ttl: timedelta = timedelta(minutes=5), now: datetime | None = None, **fields: Any) -> bytes:
     now = now or datetime.now(timezone.utc)

@@ -7,7 +7,7 @@ from collections import deque
 from typing import Any, Callable
 
 from protocol.keys import load_public
-from protocol.mqtt import MessageError, alert_topic, board_topic, open_message
+from protocol.mqtt import MessageError, alert_topic, board_topic, open_message, page_topic, zone_topic
 
 from ..bundle_store import get_setting, put_setting
 
@@ -33,9 +33,15 @@ class RecentIds:
 
 class PushListener:
     def __init__(self, board, on_poke: Callable[[], None],
-                 handlers: dict[str, Callable[[dict[str, Any]], None]] | None = None) -> None:
+                 handlers: dict[str, Callable[[dict[str, Any]], None]] | None = None,
+                 zones: list[str] | None = None) -> None:
+        """``handlers``: commands by name, plus ``broadcast`` and ``page`` for zone audio."""
         self.board, self.on_poke = board, on_poke
         self.handlers = handlers or {}
+        if zones is None and ("broadcast" in self.handlers or "page" in self.handlers):
+            from ..zones import board_zones
+            zones = board_zones(board)
+        self.zones = list(zones or [])
         self.seen = RecentIds()
         self.refused = 0
         self.client = None
@@ -43,8 +49,22 @@ class PushListener:
         self.hub_key = load_public(get_setting("enroll.hub_public_key") or "")
 
     def topics(self) -> list[str]:
-        return [board_topic(self.school_id, self.board.id, "poke"), board_topic(self.school_id, self.board.id, "command"),
-                alert_topic(self.school_id)]
+        own = [board_topic(self.school_id, self.board.id, "poke"), board_topic(self.school_id, self.board.id, "command"),
+               alert_topic(self.school_id)]
+        return own + [t for z in self.zones for t in (zone_topic(self.school_id, z), page_topic(self.school_id, z))]
+
+    def refresh_zones(self) -> None:
+        """Subscribe to the zones of the board's current room and class (after a bundle changed them)."""
+        if not ("broadcast" in self.handlers or "page" in self.handlers):
+            return
+        from ..zones import board_zones
+        zones = board_zones(self.board)
+        added = [z for z in zones if z not in self.zones]
+        self.zones = zones
+        if self.client is not None:
+            for zone in added:
+                self.client.subscribe(zone_topic(self.school_id, zone), qos=1)
+                self.client.subscribe(page_topic(self.school_id, zone), qos=0)
 
     def handle(self, topic: str, raw: bytes) -> None:
         """Verify and act on one message; a refused message is logged and counted, never acted on."""
@@ -66,6 +86,13 @@ class PushListener:
             put_setting("alert.current", json.dumps({"id": payload["id"], "expires_at": payload["expires_at"],
                                                      **payload.get("alert", {})}, ensure_ascii=False))
             self.board.scheduler.poke()
+        elif kind in ("broadcast", "page"):
+            handler = self.handlers.get(kind)
+            if payload.get("zone") not in self.zones:
+                self.refused += 1
+                log.warning("refused a %s for zone %r: not one of this board's zones", kind, payload.get("zone"))
+            elif handler is not None:
+                handler(payload)
         elif kind == "command":
             handler = self.handlers.get(payload["command"])
             if handler is None:
@@ -81,7 +108,7 @@ class PushListener:
 
         def on_connect(c, userdata, flags, reason_code, properties):
             for topic in self.topics():
-                c.subscribe(topic, qos=1)
+                c.subscribe(topic, qos=0 if topic.endswith("/page") else 1)
 
         client.on_connect = on_connect
         client.on_message = lambda c, userdata, msg: self.handle(msg.topic, msg.payload)

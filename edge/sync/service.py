@@ -71,6 +71,8 @@ class SyncService:
             self._start_push()
         client = self.client()
         outcome = {"enrolled": True, "bundle": pull_bundle(self.board, client), "uploaded": 0}
+        if outcome["bundle"] == "installed" and self.push is not None:
+            self.push.refresh_zones()  # a new room or class may put the board in other zones
         for _ in range(max_batches):
             acked, left = upload_once(self.board, client, self.batch)
             outcome["uploaded"] += acked
