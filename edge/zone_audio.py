@@ -39,6 +39,7 @@ class ZonePlayer:
         self.on_played = on_played or (lambda payload, clip: None)
         self.wall = wall
         self.started: dict[str, float] = {}  # message id -> wall time the sound was handed to the mixer
+        self.playbacks: dict[str, Any] = {}  # message id -> the mixer's playback (its started_at is the first block)
         self.pages: dict[str, tuple[Any, float]] = {}
         self._lock = threading.Lock()
 
@@ -77,7 +78,7 @@ class ZonePlayer:
         skip = int(late * clip.rate)
         if skip > 0:  # join in step with the other rooms
             clip = Clip(clip.samples[skip:], clip.rate)
-        self.mixer.play(clip, Priority.BROADCAST)
+        self.playbacks[payload.get("id", "")] = self.mixer.play(clip, Priority.BROADCAST)
         self.started[payload.get("id", "")] = self.wall()
         self.on_played(payload, clip)
 
