@@ -31,5 +31,6 @@ def make_report(term: str | None = None, start: str | None = None, end: str | No
     zone = ZoneInfo(inputs["school"].get("timezone", "Asia/Shanghai"))
     tally.refresh(inputs["rules"], zone)
     first, last = date.fromisoformat(inputs["from"]), date.fromisoformat(inputs["to"])
-    counts = tally.counts_between(inputs["rules"], zone, week_index(first), week_index(last))
+    counts = tally.counts_between(inputs["rules"], zone, week_index(first), week_index(last),
+                                  [c["id"] for c in inputs["classes"]])
     return build_report(counts, inputs["rules"], inputs["classes"], inputs["calendar"], first, last, title_of(inputs))

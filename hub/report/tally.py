@@ -111,12 +111,16 @@ def refresh(rules: dict[str, Any], zone: ZoneInfo, now: datetime | None = None) 
     return {"full": since is None, "groups": groups}
 
 
-def counts_between(rules: dict[str, Any], zone: ZoneInfo, first_week: int, last_week: int) -> Counts:
-    """The stored counts for weeks in [first_week, last_week], plus records too recent to be stored yet."""
+def counts_between(rules: dict[str, Any], zone: ZoneInfo, first_week: int, last_week: int,
+                   class_ids: list[str] | None = None) -> Counts:
+    """The stored counts for weeks in [first_week, last_week] (of ``class_ids`` when given, in batches),
+    plus records too recent to be stored yet."""
     counts = Counts()
-    for kind, class_id, wk, t, n in (ReportTally.select(ReportTally.kind, ReportTally.class_id, ReportTally.week,
-                                                        ReportTally.threshold, ReportTally.n)
-                                     .where(ReportTally.week.between(first_week, last_week)).tuples()):
+    query = (ReportTally.select(ReportTally.kind, ReportTally.class_id, ReportTally.week, ReportTally.threshold,
+                                ReportTally.n).where(ReportTally.week.between(first_week, last_week)))
+    if class_ids is not None and len(class_ids) <= 500:
+        query = query.where(ReportTally.class_id.in_([*class_ids, ALL]))
+    for kind, class_id, wk, t, n in query.tuples():
         counts.put(kind, t, class_id, week_label(wk), n)
     state = json.loads(SchoolData.get(SchoolData.key == STATE_KEY).value)
     mark = datetime.fromisoformat(state["mark"])
