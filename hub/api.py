@@ -44,7 +44,10 @@ def board_request(board_id: str) -> Board | Response:
     board = Board.get_by_id(board_id)
     if board.state == "revoked":
         return problem(403, "board revoked", "this board was revoked on the hub; re-enroll it")
-    Board.update(last_seen=_now()).where(Board.id == board_id).execute()
+    now = _now()
+    if board.last_seen is None or (now - board.last_seen).total_seconds() > 60:
+        # at most one write a minute per board: a 304 bundle check must not queue behind uploads for a lock
+        Board.update(last_seen=now).where(Board.id == board_id).execute()
     return board
 
 

@@ -24,3 +24,19 @@ def open_database(url: str):
     db.connect(reuse_if_open=True)
     db.create_tables(ALL_MODELS, safe=True)
     return db
+
+
+def write_transaction():
+    """A transaction that takes the write lock at its start.
+
+    SQLite's default (deferred) transaction reads first and upgrades to a write
+    lock later; if another writer committed in between, the upgrade fails at
+    once with "database is locked" and the busy timeout does not help. IMMEDIATE
+    takes the lock up front, so concurrent uploads queue instead of failing.
+    PostgreSQL locks rows instead (see ``ingest``).
+    """
+    from peewee import PostgresqlDatabase
+
+    if isinstance(database.obj, PostgresqlDatabase):
+        return database.atomic()
+    return database.atomic("IMMEDIATE")

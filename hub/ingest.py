@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from protocol.keys import load_public, verify
 from protocol.records import decode_batch, parse_time
 
+from .db import write_transaction
 from .models import Board, UsageRecord, database
 
 
@@ -39,8 +40,10 @@ def ingest_batch(board: Board, payload: bytes, max_bytes: int) -> IngestResult:
     records = decode_batch(payload, max_bytes=max_bytes)  # RecordError → 400 at the caller
     key = load_public(board.public_key)
     result = IngestResult()
-    with database.atomic():
-        current = Board.select(Board.last_seq, Board.last_hash).where(Board.id == board.id).get()
+    with write_transaction():
+        # the board's row is the lock on its chain: two uploads of one board never interleave
+        query = Board.select(Board.last_seq, Board.last_hash).where(Board.id == board.id)
+        current = (query.for_update() if database.obj.for_update else query).get()  # SQLite: IMMEDIATE is the lock
         last_seq, last_hash = current.last_seq, current.last_hash
         old = [r for r in records if r["seq"] <= last_seq]
         if old:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from protocol.mqtt import alert_topic, board_topic, seal_message
 
 log = logging.getLogger(__name__)
+RETRY_S = 30
 
 
 class Pusher:
@@ -21,12 +23,15 @@ class Pusher:
         self.key, self.host, self.port = key, host, port
         self._client = None
         self._lock = threading.Lock()
+        self._retry_at = 0.0  # after a failed connect, do not try again (and stall a request) until then
 
     def _connected(self):
         if not self.host:
             return None
         with self._lock:
             if self._client is None:
+                if time.monotonic() < self._retry_at:
+                    return None
                 import paho.mqtt.client as mqtt
 
                 client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="classboard-hub")
@@ -34,7 +39,9 @@ class Pusher:
                 try:
                     client.connect(self.host, self.port, keepalive=30)
                 except OSError as exc:
-                    log.warning("MQTT broker %s:%d unreachable (%s); boards will poll", self.host, self.port, exc)
+                    log.warning("MQTT broker %s:%d unreachable (%s); boards will poll; retrying in %d s",
+                                self.host, self.port, exc, RETRY_S)
+                    self._retry_at = time.monotonic() + RETRY_S
                     return None
                 client.loop_start()
                 self._client = client

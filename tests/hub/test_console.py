@@ -40,3 +40,17 @@ def test_viewer_cannot_publish_or_revoke(client, hub_app, enrolled):
     assert client.post("/notices", data={"title": "x", "csrf": token}).status_code == 403
     assert client.post(f"/boards/{enrolled.id}/revoke", data={"csrf": token}).status_code == 403
     assert enrolled.id.encode() in client.get("/").data
+
+
+def test_an_unreachable_broker_is_tried_once_then_left_alone_for_a_while(tmp_path):
+    import time as clock
+
+    from hub.push import Pusher
+    from protocol.keys import generate_keypair
+    from tests.conftest import free_port
+
+    pusher = Pusher(generate_keypair(), "127.0.0.1", free_port())  # nothing listens there
+    started = clock.monotonic()
+    assert pusher.poke("SCH", [f"cb-{i}" for i in range(50)]) is None
+    assert not pusher.alert("SCH", "演练", "请撤离")
+    assert clock.monotonic() - started < 2  # one refused connect, not 51
