@@ -111,7 +111,12 @@ def records(board_id: str):
         return problem(400, "malformed batch", str(exc))
     except ChainGap as exc:
         return problem(409, "chain gap", str(exc))
-    return jsonify(result.as_json())
+    body = result.as_json()
+    if "return=minimal" in request.headers.get("Prefer", ""):
+        # the acked records are exactly the batch's records up to last_seq that are not rejected: a board that
+        # says so need not be sent their ids back (a third of the bytes of a drain)
+        body["acked_count"] = len(body.pop("acked"))
+    return jsonify(body)
 
 
 @api.post("/boards/<board_id>/health")

@@ -32,15 +32,23 @@ def upload_once(board, client: HubClient, limit: int) -> tuple[int, int]:
     payload = encode_batch(batch)
     try:
         response = client.request("POST", f"/api/v1/boards/{board.id}/records", body=payload,
-                                   headers={"Content-Type": "application/gzip"})
+                                   headers={"Content-Type": "application/gzip", "Prefer": "return=minimal"})
     except HubRefused as exc:
         if exc.status == 409:  # the hub is missing earlier records: they are gone from our outbox?
             log.error("hub reports a chain gap: %s", exc.detail)
         raise
     ack = response.json()
-    acked = set(ack.get("acked", []))
+    refused = {r.get("id") for r in ack.get("rejected", [])}
     for rejected in ack.get("rejected", []):
         log.error("hub rejected record %s: %s", rejected.get("id"), rejected.get("reason"))
+    if "acked" in ack:
+        acked = set(ack["acked"])
+    else:  # return=minimal: the hub holds everything up to last_seq, except what it refused
+        acked = {r["id"] for r in batch if r["seq"] <= int(ack.get("last_seq", 0)) and r["id"] not in refused}
+        if len(acked) != int(ack.get("acked_count", len(acked))):
+            log.error("hub acked %s records but its last_seq covers %d; keeping the batch to resend",
+                      ack.get("acked_count"), len(acked))
+            acked = set()
     ids = [r["id"] for r in batch if r["id"] in acked]
     with board.db.atomic():
         for start in range(0, len(ids), 500):

@@ -101,3 +101,13 @@ def test_health_is_stored(client, enrolled, hub_app):
     with hub_app.app_context():
         row = Board.get_by_id(enrolled.id)
         assert row.outbox_depth == 12 and json.loads(row.health)["cpu_temp_c"] == 51.2
+
+
+def test_minimal_ack_names_no_ids_but_says_how_far_the_hub_holds(client, enrolled, hub_app):
+    records = sealed(enrolled, 5)
+    reply = enrolled.call("POST", f"/api/v1/boards/{enrolled.id}/records", encode_batch(records),
+                          {"Content-Type": "application/gzip", "Prefer": "return=minimal"}).get_json()
+    assert "acked" not in reply and reply["acked_count"] == 5 and reply["last_seq"] == 5
+    again = enrolled.call("POST", f"/api/v1/boards/{enrolled.id}/records", encode_batch(records),
+                          {"Content-Type": "application/gzip", "Prefer": "return=minimal"}).get_json()
+    assert again["acked_count"] == 5 and again["duplicates"] == 5
