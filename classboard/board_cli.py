@@ -58,11 +58,12 @@ def _start_sync(board, parts: dict) -> object | None:
 
     screen, air = parts["screen"], parts["air"]
 
+    speaker = parts["speaker"]
+
     def faults() -> list[str]:
         found = [f"{name}: {why}" for name, why in air.faults().items()]
-        return found + ([screen.fault] if screen.fault else [])
+        return found + [f for f in (screen.fault, speaker.mixer.fault) if f]
 
-    speaker = parts["speaker"]
     commands = {"screen_on": lambda args: screen.command(True), "screen_off": lambda args: screen.command(False),
                 "volume": lambda args: speaker.set_volume(int(args.get("level", 70)))}
     service = SyncService(board, faults=faults, commands=commands)

@@ -69,7 +69,7 @@ def install_sound(board, speaker=None):
         event = board.bells.next_after(t, _schedule_id(board))
         return event.at if event else None
 
-    board.scheduler.add("bells", bell_at, lambda at: speaker.ring(at), grace=timedelta(seconds=30))
+    board.scheduler.add("bells", bell_at, lambda at: speaker.ring(at), grace=timedelta(seconds=30), priority=0)
 
     def broadcasts() -> list[dict]:
         return json.loads(get_setting("bundle.broadcasts") or "[]")
@@ -83,10 +83,10 @@ def install_sound(board, speaker=None):
         if found and found[0] == at:
             speaker.broadcast(found[1])
 
-    board.scheduler.add("broadcasts", broadcast_at, play_broadcast, grace=timedelta(seconds=30))
+    board.scheduler.add("broadcasts", broadcast_at, play_broadcast, grace=timedelta(seconds=30), priority=1)
 
     board.scheduler.add("alarm", every(timedelta(seconds=2)), lambda _at: _alarm_check(board, speaker),
-                        grace=timedelta(seconds=10))
+                        grace=timedelta(seconds=10), priority=0)
     speaker.mixer.start()
     return speaker
 

@@ -39,6 +39,8 @@ class Job:
     fired: int = 0
     failures: int = 0
     last_error: str = ""
+    priority: int = 5  # lower runs first when several are due at once: a bell never waits behind a sensor poll
+    planned: tuple | None = None  # (generation, cursor, computed at, upcoming): next_after is not free
 
 
 def every(interval: timedelta, *, phase: datetime | None = None) -> NextAfter:
@@ -61,17 +63,37 @@ class Scheduler:
     _stop: threading.Event = field(default_factory=threading.Event)
     _wake: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _generation: int = 0
+    replan_every: timedelta = timedelta(minutes=10)
 
     def add(self, name: str, next_after: NextAfter, action: Callable[[datetime], None], *,
-            grace: timedelta = timedelta(seconds=60)) -> Job:
-        job = Job(name, next_after, action, grace)
+            grace: timedelta = timedelta(seconds=60), priority: int = 5) -> Job:
+        job = Job(name, next_after, action, grace, priority=priority)
         self.jobs.append(job)
+        self.jobs.sort(key=lambda j: j.priority)  # stable: equal priorities keep the order they were added
         self.poke()
         return job
 
     def poke(self) -> None:
         """Re-plan now: a job's inputs changed (a new bundle, a new bell schedule)."""
+        self._generation += 1
         self._wake.set()
+
+    def _still_planned(self, job: Job, now: datetime) -> datetime | None | bool:
+        """The job's cached next occurrence if nothing can have changed it, else False.
+
+        Planning a bell or the screen can scan weeks of calendar; the scheduler
+        wakes every few seconds for short jobs, so plans are kept until they fall
+        due, a poke says their inputs changed, the clock steps back, or
+        ``replan_every`` passes (a long holiday's "nothing within 60 days" expires).
+        """
+        plan = job.planned
+        if plan is None or plan[0] != self._generation or plan[1] != job.cursor:
+            return False
+        computed_at, upcoming = plan[2], plan[3]
+        if now < computed_at or now - computed_at > self.replan_every:
+            return False
+        return upcoming if upcoming is None or upcoming > now else False
 
     def _floor(self, job: Job, now: datetime) -> datetime:
         floor = now - job.grace
@@ -86,11 +108,18 @@ class Scheduler:
         """Fire every job that is due now; return the next deadline over all jobs."""
         now = self.clock.now()
         deadline: datetime | None = None
-        for job in self.jobs:
+        for job in list(self.jobs):
+            planned = self._still_planned(job, now)
+            if planned is not False:  # not due, and its plan still stands
+                if planned is not None and (deadline is None or planned < deadline):
+                    deadline = planned
+                continue
             cursor = self._floor(job, now)
+            upcoming = None
             for _ in range(max_per_job):
                 occurrence = job.next_after(cursor)
                 if occurrence is None or occurrence > now:
+                    upcoming = occurrence  # the next one: no need to ask again
                     break
                 cursor = occurrence
                 try:
@@ -100,8 +129,10 @@ class Scheduler:
                     job.failures += 1
                     job.last_error = repr(exc)
                     log.exception("job %s failed at %s", job.name, occurrence)
+            else:
+                upcoming = job.next_after(cursor)  # fired max_per_job times: ask where it stands now
             job.cursor = cursor
-            upcoming = job.next_after(cursor)
+            job.planned = (self._generation, cursor, now, upcoming)
             if upcoming is not None and (deadline is None or upcoming < deadline):
                 deadline = upcoming
         return deadline

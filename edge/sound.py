@@ -48,7 +48,7 @@ class Speaker:
         self.mixer.master_volume = max(0, min(100, int(level))) / 100
 
     def ring(self, event: Any) -> None:
-        """A bell from the scheduler; recorded so the hub sees the board's bells are in use."""
+        """A bell from the scheduler (not a usage record: bells ring whether or not anyone uses the board)."""
         self.mixer.play(self.bell, Priority.BELL)
 
     def say(self, text: str, priority: Priority = Priority.BROADCAST) -> None:

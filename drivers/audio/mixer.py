@@ -7,6 +7,7 @@ so a board turned down to silence still sounds an evacuation alarm.
 """
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -16,6 +17,7 @@ from enum import IntEnum
 from .clips import Clip
 from .outputs import AudioOutput
 
+log = logging.getLogger(__name__)
 
 class Priority(IntEnum):
     EMERGENCY = 0
@@ -90,6 +92,7 @@ class Mixer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.fault = ""  # the last output failure, for health; empty while sound plays
 
     def play(self, clip: Clip, priority: Priority = Priority.MEDIA, volume: float = 1.0, loop: bool = False) -> Playback:
         if clip.rate != self.rate:
@@ -147,11 +150,25 @@ class Mixer:
         self._thread.start()
 
     def _loop(self) -> None:
+        failures = 0
         while not self._stop.is_set():
             if self.idle():  # nothing to play: do not keep the sound card busy
                 self._stop.wait(0.005)
                 continue
-            self.render()
+            try:
+                self.render()
+                if failures:
+                    log.warning("audio output works again after %d failure(s)", failures)
+                    failures, self.fault = 0, ""
+            except Exception as exc:  # noqa: BLE001 - a dead mixer thread would silence the alarm for good
+                failures += 1
+                self.fault = f"audio output failed: {exc.__class__.__name__}: {exc}"
+                log.error("%s; reopening in %.1f s", self.fault, min(10.0, 0.5 * 2 ** min(failures, 5)))
+                try:
+                    self.output.close()
+                except Exception:  # noqa: BLE001
+                    pass
+                self._stop.wait(min(10.0, 0.5 * 2 ** min(failures, 5)))
 
     def stop(self) -> None:
         self._stop.set()

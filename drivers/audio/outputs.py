@@ -77,11 +77,22 @@ class PyAudioOutput(AudioOutput):
         self._stream.write(frames)
 
     def close(self) -> None:
-        if self._stream is not None:
-            self._stream.stop_stream()
-            self._stream.close()
-            self._pa.terminate()
-            self._stream = self._pa = None
+        stream, pa, self._stream, self._pa = self._stream, self._pa, None, None
+        for action in ((stream.stop_stream, stream.close) if stream is not None else ()) + \
+                ((pa.terminate,) if pa is not None else ()):
+            try:
+                action()
+            except Exception:  # noqa: BLE001 - a broken device must still let go, so it can be reopened
+                pass
+
+
+class NullOutput(AudioOutput):
+    """A board without a speaker (``drivers.audio = "none"``): sound takes its time and goes nowhere."""
+
+    name = "none"
+
+    def write(self, frames: bytes) -> None:
+        time.sleep(len(frames) / 2 / self.rate)  # paced, so a looping alarm never spins a core
 
 
 def create_output(backend: str = "simulated", device: str | None = None, rate: int = 48000) -> AudioOutput:
@@ -89,7 +100,9 @@ def create_output(backend: str = "simulated", device: str | None = None, rate: i
         return SimulatedOutput(rate, realtime=True)
     if backend == "pyaudio":
         return PyAudioOutput(rate, device)
-    raise ValueError(f"audio backend must be 'pyaudio' or 'simulated', not {backend!r}")
+    if backend == "none":
+        return NullOutput(rate)
+    raise ValueError(f"audio backend must be 'pyaudio', 'simulated' or 'none', not {backend!r}")
 
 
 def list_devices() -> list[dict]:

@@ -121,3 +121,49 @@ def test_real_pyaudio_path_into_an_alsa_file_pcm(tmp_path):
     alarm = samples[RATE:RATE + RATE // 2]
     assert abs(dominant_hz(alarm) - 600) < 3  # emergency on top; the bell was paused, not mixed in
     assert abs(dominant_hz(samples[int(1.6 * RATE):int(1.9 * RATE)]) - 1000) < 3  # and resumed
+
+
+def test_a_failing_output_is_reopened_and_the_alarm_still_sounds():
+    import time
+
+    from drivers.audio import Mixer, Priority, SimulatedOutput, tone
+
+    class Flaky(SimulatedOutput):
+        """Fails its first two writes, as a USB speaker does while it is being plugged in."""
+
+        def __init__(self):
+            super().__init__(8000)
+            self.failures, self.closed = 2, 0
+
+        def write(self, frames):
+            if self.failures:
+                self.failures -= 1
+                raise OSError("device unavailable")
+            super().write(frames)
+
+        def close(self):
+            self.closed += 1
+
+    output = Flaky()
+    mixer = Mixer(output)
+    mixer.start()
+    try:
+        mixer.play(tone(1000, 0.2, 8000), Priority.EMERGENCY)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not len(output.samples()):
+            time.sleep(0.05)
+        assert len(output.samples()) and output.closed == 2
+        assert mixer.fault == ""  # cleared once sound plays again
+    finally:
+        mixer.stop()
+
+
+def test_a_board_without_a_speaker_gets_a_silent_paced_output():
+    import time
+
+    from drivers.audio import create_output
+
+    out = create_output("none", rate=8000)
+    started = time.monotonic()
+    out.write(b"\x00\x00" * 800)  # 100 ms
+    assert out.name == "none" and time.monotonic() - started >= 0.09

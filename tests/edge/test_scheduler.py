@@ -101,3 +101,30 @@ def test_failing_job_does_not_stop_the_others(board, clock):
     broken = sched.add("broken", every(timedelta(seconds=30)), lambda at: 1 / 0)
     sched.run_until(datetime(2026, 11, 24, 8, 1, tzinfo=SHANGHAI))
     assert len(rung) == 1 and broken.failures >= 3 and "ZeroDivisionError" in broken.last_error
+
+
+def test_a_bell_runs_before_other_jobs_due_at_the_same_instant_and_plans_are_kept(clock):
+    from datetime import timedelta
+
+    from edge.scheduler import Scheduler, every
+
+    order, planned = [], []
+    scheduler = Scheduler(clock)
+
+    def slow_plan(moment):
+        planned.append(moment)
+        return every(timedelta(minutes=1))(moment)
+
+    scheduler.add("sensor", every(timedelta(minutes=1)), lambda at: order.append("sensor"))
+    scheduler.add("bell", slow_plan, lambda at: order.append("bell"), priority=0)
+    scheduler.add("tick", every(timedelta(seconds=2)), lambda at: None)
+    scheduler.run_due()
+    calls = len(planned)
+    scheduler.run_until(clock.now() + timedelta(seconds=59))  # 30 wake-ups for the 2 s tick
+    assert len(planned) <= calls + 2  # the bell's plan was not recomputed on every wake-up
+    scheduler.run_until(clock.now() + timedelta(seconds=2))
+    assert order[:2] == ["bell", "sensor"]
+    scheduler.poke()  # inputs changed: re-planned at once
+    before = len(planned)
+    scheduler.run_due()
+    assert len(planned) == before + 1
