@@ -8,6 +8,7 @@ it never stops the board.
 from __future__ import annotations
 
 import logging
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -61,12 +62,20 @@ class FanRule:
             self.running = False
 
 
+FLUSH_EVERY = timedelta(minutes=5)
+FLUSH_ROWS = 500
+_LIVE: "weakref.WeakSet[RoomAir]" = weakref.WeakSet()  # this process's monitors, for their unwritten readings
+
+
 class RoomAir:
     def __init__(self, db, clock: Clock, sensors: list[SensorLike], fan: FanRule | None = None,
                  row_budget: int = ROW_BUDGET) -> None:
         self.db, self.clock, self.sensors, self.fan = db, clock, {s.name: s for s in sensors}, fan
         self.state = {name: SensorState() for name in self.sensors}
         self.row_budget = row_budget
+        self.pending: list[dict[str, Any]] = []  # readings not yet written (see flush)
+        self.pending_since: datetime | None = None
+        _LIVE.add(self)
 
     def poll(self, name: str) -> SensorState:
         """Read one sensor and store what it said; never raises for a sensor's fault."""
@@ -83,12 +92,28 @@ class RoomAir:
             return state
         state.values = values
         stamp = now.replace(tzinfo=None)
-        with self.db.atomic():
-            m.SensorReading.insert_many([{"at": stamp, "sensor": name, "quantity": q, "value": float(v)}
-                                         for q, v in values.items()]).execute()
+        self.pending += [{"at": stamp, "sensor": name, "quantity": q, "value": float(v)} for q, v in values.items()]
+        self.pending_since = self.pending_since or now
+        if now - self.pending_since >= FLUSH_EVERY or len(self.pending) >= FLUSH_ROWS:
+            self.flush()
         if self.fan is not None and "co2_ppm" in values:
             self.fan.update(values["co2_ppm"])
         return state
+
+    def flush(self) -> int:
+        """Write the readings gathered so far in one transaction.
+
+        One commit per poll cost about 2.9 MB/h of SD-card writes for two
+        sensors (two 4 KB WAL frames and an fsync each time); one commit every
+        few minutes costs a fraction of that. At worst a power cut loses the
+        last few minutes of sensor history, never a usage or attendance record.
+        """
+        rows, self.pending, self.pending_since = self.pending, [], None
+        if rows:
+            with self.db.atomic():
+                for start in range(0, len(rows), 300):
+                    m.SensorReading.insert_many(rows[start:start + 300]).execute()
+        return len(rows)
 
     def latest(self) -> dict[str, float]:
         """The newest value of each quantity over all healthy sensors."""
@@ -103,6 +128,7 @@ class RoomAir:
 
     def compact(self) -> int:
         """Fold raw readings older than 48 h into hourly means; drop what is past a year or over budget."""
+        self.flush()
         now = utc(self.clock.now()).replace(tzinfo=None)
         cutoff = (now - FULL_RATE_FOR).replace(minute=0, second=0, microsecond=0)
         r = m.SensorReading
@@ -124,6 +150,7 @@ class RoomAir:
 
     def hourly_summary(self, start: datetime, end: datetime) -> dict[str, dict[str, float]]:
         """Min/mean/max per quantity over [start, end): what goes up to the hub."""
+        self.flush()
         r = m.SensorReading
         rows = (r.select(r.quantity, fn.MIN(r.value).alias("min"), fn.AVG(r.value).alias("mean"),
                          fn.MAX(r.value).alias("max"), fn.COUNT(r.id).alias("n"))
@@ -133,6 +160,7 @@ class RoomAir:
                                   "max": round(row["max"], 2), "n": row["n"]} for row in rows}
 
     def series(self, quantity: str, hours: int = 24) -> list[tuple[datetime, float]]:
+        self.flush()
         since = utc(self.clock.now()).replace(tzinfo=None) - timedelta(hours=hours)
         r = m.SensorReading
         return [(utc(x.at), x.value) for x in r.select(r.at, r.value)
@@ -150,4 +178,9 @@ def latest_readings(now: datetime, max_age: timedelta = timedelta(minutes=30)) -
         value = r.select(r.value).where((r.quantity == row["quantity"]) & (r.at == row["at"])).scalar()
         at = row["at"] if isinstance(row["at"], datetime) else datetime.fromisoformat(str(row["at"]))
         out[row["quantity"]] = (value, utc(at))
+    for air in list(_LIVE):  # readings of this process not written yet are newer than any stored one
+        for row in air.pending:
+            at = utc(row["at"])
+            if at >= utc(since) and (row["quantity"] not in out or at >= out[row["quantity"]][1]):
+                out[row["quantity"]] = (row["value"], at)
     return out

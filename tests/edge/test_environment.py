@@ -44,7 +44,21 @@ def test_readings_are_stored_and_faults_never_escape(board):
     assert air.poll("scd4x").status == "faulty" and "CRC" in air.faults()["scd4x"]
     state = air.poll("scd4x")
     assert state.status == "faulty" and "bus gone" in state.error
-    assert m.SensorReading.select().count() == 2
+    assert m.SensorReading.select().count() == 0  # gathered, written a few minutes at a time (SD-card life)
+    from edge.environment import latest_readings
+    assert latest_readings(board.clock.now())["co2_ppm"][0] == 800.0  # the screen sees them before the write
+    assert air.flush() == 2 and m.SensorReading.select().count() == 2
+
+
+def test_readings_are_written_in_one_transaction_every_few_minutes(board, clock):
+    co2 = ScriptedSensor("scd4x", [Reading({"co2_ppm": 700.0 + i}) for i in range(12)])
+    air = RoomAir(board.db, board.clock, [co2])
+    for _ in range(12):  # every 30 s for 6 minutes
+        air.poll("scd4x")
+        clock.advance(30)
+    assert m.SensorReading.select().count() == 11  # one flush at 5 minutes, not one per poll
+    air.series("co2_ppm")  # readers see everything
+    assert m.SensorReading.select().count() == 12
 
 
 def test_fan_rule_has_hysteresis(board):
