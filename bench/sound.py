@@ -56,17 +56,7 @@ sys.path.insert(0, str(ROOT))
 RATE = 48000
 GOAL_MS = 50.0
 
-ALSA_FILE_PCM = """
-pcm.!default {{
-    type file
-    slave.pcm "nullsink"
-    file "{path}"
-    format "raw"
-}}
-pcm.nullsink {{
-    type null
-}}
-"""
+from tests.drivers.test_audio import ALSA_FILE_PCM  # noqa: E402  the same file PCM the tests read back
 
 
 def pct(values: list[float], p: float) -> float:

@@ -15,8 +15,8 @@ class SchoolDataError(ValueError):
     """The school content is refused; nothing was changed."""
 
 
-def replace_school(content: dict[str, Any]) -> dict[str, int]:
-    """Check the content exactly as boards will, then store it in one transaction."""
+def check_school(content: dict[str, Any]) -> dict[str, Any]:
+    """The school part of ``content`` checked exactly as boards check a bundle; SchoolDataError if refused."""
     school_part = {k: v for k, v in content.items() if k != "notices"}
     probe = dict(school_part, schema="classboard.bundle/1", board_id="hub-check",
                  issued_at="1970-01-01T00:00:00.000Z", notices=[])
@@ -26,6 +26,12 @@ def replace_school(content: dict[str, Any]) -> dict[str, int]:
         check_content(probe)
     except BundleError as exc:
         raise SchoolDataError(str(exc)) from None
+    return probe
+
+
+def replace_school(content: dict[str, Any]) -> dict[str, int]:
+    """Check the content exactly as boards will, then store it in one transaction."""
+    probe = check_school(content)
     from datetime import datetime, timezone
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     with database.atomic():

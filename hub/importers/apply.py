@@ -180,15 +180,11 @@ def format_plan(counts: dict[str, dict[str, int]], notes: dict[str, int] | None 
 
 def validate(proposed: dict[str, Any], source: str) -> None:
     """Run the bundle checks now, so a dry run already tells what a real run would refuse."""
-    from protocol.bundle import BundleError, check_content
+    from ..school import SchoolDataError, check_school
 
-    probe = dict(proposed, schema="classboard.bundle/1", board_id="hub-check",
-                 issued_at="1970-01-01T00:00:00.000Z", notices=[])
-    for key, default in (("overrides", []), ("exams", []), ("broadcasts", []), ("settings", {})):
-        probe.setdefault(key, default)
     try:
-        check_content(probe)
-    except BundleError as exc:
+        check_school(proposed)
+    except SchoolDataError as exc:
         problems = Problems()
         problems.add(source, 0, 0, f"the imported school content would be invalid: {exc}")
         problems.raise_if_any()
