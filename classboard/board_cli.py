@@ -83,7 +83,7 @@ def _zone_player(board, speaker, service):
                            data={"zone": payload.get("zone", ""), "broadcast": payload.get("id", "")})
 
     return ZonePlayer(speaker.mixer, speaker.media_dir, lambda sha, path: fetch_media(service.client(), sha, path),
-                      played)
+                      played, voice=speaker.speech)
 
 
 def _admin_hooks(parts: dict) -> dict:

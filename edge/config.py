@@ -75,6 +75,7 @@ class DriversSection:
     card_reader_device: str = ""
     gpio_backend: str = "gpiozero"
     face_models_dir: str = "/var/lib/classboard/models/face"  # YuNet + SFace ONNX files; absent: face is off
+    piper_model: str = ""  # a piper voice (.onnx) for spoken notices; empty or absent: espeak-ng Mandarin
 
 
 @dataclass

@@ -11,7 +11,8 @@ from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from drivers.audio import Clip, ClipError, Mixer, Priority, create_output, load_clip, synthesize, tone
+from drivers.audio import Clip, ClipError, Mixer, Priority, create_output, load_clip, tone
+from drivers.audio.clips import speak
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,13 @@ class Speaker:
         """A bell from the scheduler (not a usage record: bells ring whether or not anyone uses the board)."""
         self.mixer.play(self.bell, Priority.BELL)
 
+    def speech(self, text: str):
+        """A sentence in the board's voice (piper if configured, else espeak-ng), at the mixer's rate."""
+        return speak(text, self.mixer.rate, self.board.config.drivers.piper_model or None)
+
     def say(self, text: str, priority: Priority = Priority.BROADCAST) -> None:
         try:
-            self.mixer.play(synthesize(text, self.mixer.rate), priority)
+            self.mixer.play(self.speech(text), priority)
         except ClipError as exc:
             log.error("cannot speak %r: %s", text[:40], exc)
 

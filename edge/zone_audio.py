@@ -34,8 +34,10 @@ LATE_LIMIT_S = 2.0
 class ZonePlayer:
     def __init__(self, mixer, media_dir: Path, fetch_media: Callable[[str, Path], None] | None = None,
                  on_played: Callable[[dict[str, Any], Clip], None] | None = None,
-                 wall: Callable[[], float] = time.time) -> None:
+                 wall: Callable[[], float] = time.time, voice: Callable[[str], Clip] | None = None) -> None:
+        """``voice``: how spoken broadcasts are made (the board's piper or espeak-ng voice)."""
         self.mixer, self.media_dir, self.fetch_media = mixer, Path(media_dir), fetch_media
+        self.voice = voice or (lambda text: synthesize(text, mixer.rate))
         self.on_played = on_played or (lambda payload, clip: None)
         self.wall = wall
         self.started: dict[str, float] = {}  # message id -> wall time the sound was handed to the mixer
@@ -46,7 +48,7 @@ class ZonePlayer:
     # -- zone broadcasts ----------------------------------------------------------------------------------------
     def _clip(self, item: dict[str, Any]) -> Clip:
         if item.get("text"):
-            return synthesize(item["text"], self.mixer.rate)
+            return self.voice(item["text"])
         media = item.get("media") or {}
         sha = str(media.get("sha256", ""))
         path = self.media_dir / sha

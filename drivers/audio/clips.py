@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+
+log = logging.getLogger(__name__)
 
 class ClipError(Exception):
     """A sound cannot be used; the message names the file or engine and why."""
@@ -77,3 +80,17 @@ def synthesize(text: str, rate: int = 48000, voice: str = "cmn", engine: str = "
         if result.returncode != 0 or not wav.exists():
             raise ClipError(f"{engine} failed: {result.stderr.strip()[:200]}")
         return load_clip(wav, rate)
+
+
+def speak(text: str, rate: int = 48000, piper_model: Path | str | None = None) -> Clip:
+    """The board's voice: piper when a voice model is configured and present, else espeak-ng's Mandarin.
+
+    A piper failure (a missing executable, a broken model) falls back to
+    espeak-ng, so an announcement is never lost to a better voice's problem.
+    """
+    if piper_model and Path(piper_model).is_file():
+        try:
+            return synthesize(text, rate, engine="piper", model=Path(piper_model))
+        except ClipError as exc:
+            log.warning("piper could not speak (%s); using espeak-ng", exc)
+    return synthesize(text, rate)

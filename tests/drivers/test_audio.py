@@ -167,3 +167,32 @@ def test_a_board_without_a_speaker_gets_a_silent_paced_output():
     started = time.monotonic()
     out.write(b"\x00\x00" * 800)  # 100 ms
     assert out.name == "none" and time.monotonic() - started >= 0.09
+
+
+def test_spoken_notices_use_piper_when_a_voice_model_is_present(tmp_path, monkeypatch):
+    """A stand-in `piper` on PATH (reads text on stdin, writes --output_file): used only with a model file."""
+    import numpy as np
+
+    from drivers.audio.clips import speak
+
+    fake = tmp_path / "bin" / "piper"
+    fake.parent.mkdir()
+    fake.write_text("""#!/usr/bin/env python3
+import math, struct, sys, wave
+args = sys.argv[1:]
+out = args[args.index("--output_file") + 1]
+sys.stdin.read()
+with wave.open(out, "wb") as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(22050)
+    w.writeframes(b"".join(struct.pack("<h", int(9000 * math.sin(2 * math.pi * 440 * i / 22050)))
+                           for i in range(22050)))
+""")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    model = tmp_path / "zh_CN-huayan-medium.onnx"
+    model.write_bytes(b"voice")
+    clip = speak("请各位同学到操场集合", 48000, model)
+    spectrum = np.abs(np.fft.rfft(clip.samples[:48000].astype(float)))
+    assert abs(np.argmax(spectrum) - 440) < 3  # one second at 48 kHz: 1 Hz bins. piper's voice, resampled to the mixer
+    espeak = speak("请各位同学到操场集合", 48000, tmp_path / "missing.onnx")  # no model: espeak-ng
+    assert espeak.seconds > 0.5 and abs(espeak.seconds - 1.0) > 0.05
