@@ -140,7 +140,7 @@ class ReportTally(BaseModel):
 
     class Meta:
         primary_key = False
-        indexes = ((("kind", "class_id", "week", "threshold"), True), (("week",), False))
+        indexes = ((("kind", "class_id", "week", "threshold"), True), (("class_id", "week"), False))
 
 
 class Release(BaseModel):

@@ -73,12 +73,19 @@ def _add_in_database(wanted: dict[str, list[int]], offset_s: int, since: datetim
     upsert = ('ON CONFLICT ("kind", "class_id", "week", "threshold") '
               'DO UPDATE SET "n" = "reporttally"."n" + excluded."n"')
     total = 0
+    # A day's update takes the day's rows by the received_at index first; left to itself, SQLite's planner
+    # would walk the kind index through the whole table for each wanted kind (5.7 s instead of a fraction).
+    source = ('"usagerecord"' if since is None else
+              f'(SELECT "kind", "class_id", "at", "duration_s" FROM "usagerecord" WHERE {window} '
+              f'ORDER BY "received_at")')
     for sql, params in (
         (f'INSERT INTO "reporttally" ("kind", "class_id", "week", "threshold", "n") '
-         f'SELECT u."kind", u."class_id", {week}, w.threshold, COUNT(*) FROM "usagerecord" AS u '
+         f'SELECT u."kind", u."class_id", {week}, w.threshold, COUNT(*) FROM {source} AS u '
          f'JOIN ({wanted_sql}) AS w ON u."kind" = w.kind AND u."duration_s" >= w.threshold '
-         f'WHERE u."class_id" IS NOT NULL AND {window} GROUP BY 1, 2, 3, 4 {upsert}',
-         [x for pair in pairs for x in pair] + window_params),
+         f'WHERE u."class_id" IS NOT NULL' + (f' AND {window}' if since is None else '') +
+         f' GROUP BY 1, 2, 3, 4 {upsert}',
+         (window_params if since is not None else []) + [x for pair in pairs for x in pair] +
+         (window_params if since is None else [])),
         (f'INSERT INTO "reporttally" ("kind", "class_id", "week", "threshold", "n") '
          f"SELECT '{ALL}', '{ALL}', {week}, 0, COUNT(*) FROM \"usagerecord\" AS u WHERE {window} "
          f"GROUP BY 3 {upsert}", window_params),
