@@ -164,6 +164,8 @@ def main() -> None:
         hub.stop()
         broker.terminate()
         broker.wait(10)
+        import shutil
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
