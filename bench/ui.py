@@ -135,6 +135,7 @@ def browser_figures(board, taps: int) -> dict[str, float]:
                         break
                     time.sleep(0.02)
                 samples.append(painted)
+                out.setdefault("by_target", {}).setdefault(targets[i % len(targets)], []).append(painted)
             out["tap_p50_ms"], out["tap_p95_ms"] = pct(samples, 50), pct(samples, 95)
             browser.close()
     finally:
@@ -160,6 +161,7 @@ def main() -> None:
             b = browser_figures(board, args.taps)
             print(f"tap to next screen painted, CPU throttled 4x, {args.taps} taps: "
                   f"p50 {b['tap_p50_ms']:.0f} ms  p95 {b['tap_p95_ms']:.0f} ms   (goal p95 ≤ 150 ms)")
+            print("  by target: " + ", ".join(f"{t} p50 {pct(v, 50):.0f} ms" for t, v in b["by_target"].items()))
             print(f"home transferred: cold {b['home_cold_bytes'] / 1024:.1f} KB, warm {b['home_warm_bytes'] / 1024:.1f} KB"
                   "   (goal cold < 200 KB)")
         finally:
