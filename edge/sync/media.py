@@ -42,3 +42,28 @@ def fetch_media(client: HubClient, sha256: str, target: Path) -> None:
         part.unlink(missing_ok=True)
         raise MediaError(f"media {sha256[:12]}: the file's SHA-256 differs from the announced one")
     part.replace(target)
+
+
+def prefetch_broadcast_media(board, client: HubClient, media_dir: Path | None = None, limit: int = 20) -> int:
+    """Fetch the sound files of the bundle's planned broadcasts before they are due (a few per sync cycle).
+
+    A planned broadcast must start on time even if the network is down at that
+    moment, so its file is fetched when the bundle arrives, not when it plays.
+    """
+    import json
+    import logging
+
+    from ..bundle_store import get_setting
+
+    folder = media_dir or board.config.data_path / "media"
+    fetched = 0
+    for item in json.loads(get_setting("bundle.broadcasts") or "[]"):
+        sha = str((item.get("media") or {}).get("sha256", ""))
+        if not sha or (folder / sha).exists() or fetched >= limit:
+            continue
+        try:
+            fetch_media(client, sha, folder / sha)
+            fetched += 1
+        except MediaError as exc:
+            logging.getLogger(__name__).warning("broadcast %s: %s; will retry", item.get("id"), exc)
+    return fetched

@@ -19,6 +19,7 @@ from ..bundle_store import get_setting, put_setting
 from .client import HubClient, HubRefused, HubUnavailable
 from .enroll import enroll, is_enrolled
 from .health import clock_offset_ms, health_report
+from .media import prefetch_broadcast_media
 from .pull import pull_bundle
 from .push import PushListener
 from .upload import upload_once
@@ -73,6 +74,7 @@ class SyncService:
         outcome = {"enrolled": True, "bundle": pull_bundle(self.board, client), "uploaded": 0}
         if outcome["bundle"] == "installed" and self.push is not None:
             self.push.refresh_zones()  # a new room or class may put the board in other zones
+        outcome["media"] = prefetch_broadcast_media(self.board, client)
         for _ in range(max_batches):
             acked, left = upload_once(self.board, client, self.batch)
             outcome["uploaded"] += acked

@@ -175,3 +175,26 @@ def test_console_pages_a_zone_from_the_browser_microphone(rooms):
     (user,) = conn.execute("SELECT user FROM commandlog WHERE command = 'page'").fetchone()
     conn.close()
     assert user == "wang"
+
+
+def test_planned_broadcast_files_are_fetched_when_the_bundle_arrives(tmp_path, school):
+    """The 眼保健操 recording must be on the board before 14:45, whatever the network does then."""
+    import hashlib
+
+    from tests.sync.conftest import HubProcess
+    data = wav(tmp_path / "eye-exercises.wav", 523, 0.5, 16000).read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    school["broadcasts"] = [{"id": "B-EYE", "name": "眼保健操", "at": "14:45", "weekdays": [1, 2, 3, 4, 5],
+                             "media": {"url": f"media/{sha}", "sha256": sha, "bytes": len(data)}}]
+    hub = HubProcess(tmp_path / "hub", school)
+    try:
+        (hub.data / "media").mkdir(parents=True, exist_ok=True)
+        (hub.data / "media" / sha).write_bytes(data)
+        board = board_for(tmp_path, hub, room="R101")
+        sync = SyncService(board)
+        assert sync.cycle()["media"] == 1
+        assert (board.config.data_path / "media" / sha).read_bytes() == data
+        assert sync.cycle()["media"] == 0  # already cached
+        board.stop()
+    finally:
+        hub.stop()
