@@ -15,6 +15,13 @@ ZONE = click.option("--zone", default="school", show_default=True,
                     help="school, board:<id>, building:<name>, floor:<building>:<n> or grade:<grade>.")
 
 
+def zone_target(command):
+    """The options every sound-to-a-zone command shares: which hub, which broker, which zone."""
+    for option in (ZONE, MQTT_PORT, MQTT_HOST, DB_URL, DATA):
+        command = option(command)
+    return command
+
+
 def _hub(data_dir: Path, db_url: str, host: str, port: int):
     app = open_hub(data_dir, db_url, mqtt_host=host, mqtt_port=port)
     from .bundles import school_id
@@ -22,11 +29,7 @@ def _hub(data_dir: Path, db_url: str, host: str, port: int):
 
 
 @click.command()
-@DATA
-@DB_URL
-@MQTT_HOST
-@MQTT_PORT
-@ZONE
+@zone_target
 @click.option("--file", "sound", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="WAV/MP3/OGG.")
 @click.option("--say", "text", help="A sentence for the boards to speak (offline TTS).")
 @click.option("--in", "delay_s", default=3.0, show_default=True, help="Seconds until every board starts.")
@@ -50,11 +53,7 @@ def broadcast(data_dir: Path, db_url: str, mqtt_host: str, mqtt_port: int, zone:
 
 
 @click.command()
-@DATA
-@DB_URL
-@MQTT_HOST
-@MQTT_PORT
-@ZONE
+@zone_target
 @click.argument("sound", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--chunk-ms", default=100, show_default=True, help="Audio per message.")
 @click.option("--user", default="cli", show_default=True)
