@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -87,6 +86,3 @@ def signed_manifest(release: Release, board_id: str, key: Ed25519PrivateKey) -> 
                           separators=(",", ":"), sort_keys=True)
     return {"manifest": document, "signature": sign(key, document.encode("utf-8"))}
 
-
-def copy_out(data_dir: Path, release: Release, target: Path) -> None:
-    shutil.copyfile(releases_dir(data_dir) / release.filename, target)
