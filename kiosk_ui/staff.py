@@ -145,7 +145,9 @@ def face_tap():
     from edge.faces import FaceCheckIn, FaceError
 
     board = _board()
-    faces = current_app.config.setdefault("FACES", FaceCheckIn.from_config(board))  # loads the models once
+    if "FACES" not in current_app.config:  # load the models once, on the first face at the door
+        current_app.config["FACES"] = FaceCheckIn.from_config(board)
+    faces = current_app.config["FACES"]
     zh = current_app.config["LANG"] == "zh-CN"
     state = faces.status(board.class_id)
     if not state.available:
