@@ -142,12 +142,10 @@ def tap():
 @teacher.post("/checkin/face")
 def face_tap():
     """Face check-in at the door, where the school turned it on: one frame, recognised students checked in."""
-    from edge.faces import FaceCheckIn, FaceError
+    from edge.faces import FaceError
 
     board = _board()
-    if "FACES" not in current_app.config:  # load the models once, on the first face at the door
-        current_app.config["FACES"] = FaceCheckIn.from_config(board)
-    faces = current_app.config["FACES"]
+    faces = _faces(board)
     zh = current_app.config["LANG"] == "zh-CN"
     state = faces.status(board.class_id)
     if not state.available:
@@ -164,6 +162,14 @@ def face_tap():
         return jsonify(outcome="unknown", message=_t()("face_not_recognised"))
     return jsonify(outcome=results[0].outcome,
                    message="；".join(r.message_zh if zh else r.message_en for r in results))
+
+
+def _faces(board):
+    """Face check-in for this board, its models loaded once per process (they are tens of MB)."""
+    if "FACES" not in current_app.config:
+        from edge.faces import FaceCheckIn
+        current_app.config["FACES"] = FaceCheckIn.from_config(board)
+    return current_app.config["FACES"]
 
 
 def _addresses() -> list[str]:
@@ -199,8 +205,7 @@ def device_facts():
              "last_sync": get_setting("sync.last_ok_at") or _t()("never"), "outbox": board.usage.outbox_depth(),
              "addresses": ", ".join(_addresses()) or "—"}
     drivers = {k: getattr(board.config.drivers, k) for k in ("display", "camera", "audio", "card_reader")}
-    from edge.faces import FaceCheckIn
-    face = FaceCheckIn.from_config(board).status(board.class_id)
+    face = _faces(board).status(board.class_id)
     drivers["face"] = face.reason_zh if current_app.config["LANG"] == "zh-CN" else face.reason_en
     return render_template("admin.html", facts=facts, drivers=drivers, claim=claim, qr=qr,
                            enrolled=bool(get_setting("enroll.hub_public_key")), hooks=current_app.config["HOOKS"],
