@@ -41,7 +41,7 @@ class Speaker:
         self.board = board
         self.mixer = mixer or Mixer(create_output(drivers.audio, drivers.audio_device or None))
         self.media_dir = media_dir or board.config.data_path / "media"
-        self.bell = chime(self.mixer.rate)
+        self._bell: Clip | None = None
         self.alarm = None
         self.set_volume(board.settings().get("volume", 70))
 
@@ -51,6 +51,13 @@ class Speaker:
     def ring(self, event: Any) -> None:
         """A bell from the scheduler (not a usage record: bells ring whether or not anyone uses the board)."""
         self.mixer.play(self.bell, Priority.BELL)
+
+    @property
+    def bell(self) -> Clip:
+        """Made at the first bell, not at start-up: numpy is 20 MB a board without sound need not carry."""
+        if self._bell is None:
+            self._bell = chime(self.mixer.rate)
+        return self._bell
 
     def speech(self, text: str):
         """A sentence in the board's voice (piper if configured, else espeak-ng), at the mixer's rate."""
