@@ -74,29 +74,20 @@ def page_start():
     return jsonify(page_id=page.id)
 
 
-@broadcast_blueprint.post("/console/page/<page_id>/chunk")
+@broadcast_blueprint.post("/console/page/<page_id>/<any(chunk, end):action>")
 @needs("teacher")
-def page_chunk(page_id: str):
+def page_step(page_id: str, action: str):
+    """The next chunk of the operator's voice, or the end of the page."""
     page = _live(page_id)
     if page is None:
         return jsonify(error="no such live page"), 404
     try:
-        page.chunk(request.get_data())
-    except BroadcastError as exc:
-        return jsonify(error=str(exc)), 400
-    return "", 204
-
-
-@broadcast_blueprint.post("/console/page/<page_id>/end")
-@needs("teacher")
-def page_end(page_id: str):
-    page = _live(page_id)
-    if page is None:
-        return jsonify(error="no such live page"), 404
-    with _PAGES_LOCK:
-        PAGES.pop(page_id, None)
-    try:
-        page.end()
+        if action == "chunk":
+            page.chunk(request.get_data())
+        else:
+            with _PAGES_LOCK:
+                PAGES.pop(page_id, None)
+            page.end()
     except BroadcastError as exc:
         return jsonify(error=str(exc)), 400
     return "", 204
