@@ -79,7 +79,7 @@ def _zone_player(board, speaker, service):
     from edge.zone_audio import ZonePlayer
 
     def played(payload: dict, clip) -> None:
-        board.usage.record("broadcast.played", role="system", class_id=board.class_id, duration_s=int(clip.seconds),
+        board.usage.record("broadcast.played", initiator="staff", class_id=board.class_id, duration_s=int(clip.seconds),
                            data={"zone": payload.get("zone", ""), "broadcast": payload.get("id", "")})
 
     return ZonePlayer(speaker.mixer, speaker.media_dir, lambda sha, path: fetch_media(service.client(), sha, path),

@@ -95,7 +95,7 @@ class CheckInDesk:
                                  student.id, student.name)
             m.CheckIn.create(id=str(uuid.uuid4()), session=session, student_id=student.id,
                              at=utc(now).replace(tzinfo=None), status="present", method=method)
-            self.usage.record("checkin", role="student", class_id=student.class_group_id,
+            self.usage.record("checkin", initiator="student", class_id=student.class_group_id,
                               data={"kind": "arrival", "method": method}, at=now)
         local = now.astimezone(self.zone).strftime("%H:%M")
         return TapResult("checked_in", f"{student.name}，签到成功 {local}", f"{student.name}: checked in at {local}",

@@ -37,7 +37,7 @@ def install_jobs(board) -> dict[str, object]:
     def summarise(at: datetime) -> None:
         summary = air.hourly_summary(at - timedelta(hours=1), at)
         if summary:
-            board.usage.record("sensor.summary", role="system", class_id=board.class_id,
+            board.usage.record("sensor.summary", initiator="system", class_id=board.class_id,
                                data={q: {f"{k}_x10": int(round(v * 10)) for k, v in s.items() if k != "n"}
                                      | {"n": s["n"]} for q, s in summary.items()}, at=at)
 

@@ -79,7 +79,7 @@ class Speaker:
             log.error("broadcast %s not played: %s", item.get("name"), exc)
             return False
         self.mixer.play(clip, Priority.BROADCAST)
-        self.board.usage.record("broadcast.played", role="system", class_id=self.board.class_id,
+        self.board.usage.record("broadcast.played", initiator="schedule", class_id=self.board.class_id,
                                 duration_s=int(clip.seconds), data={"broadcast": item.get("id", "")})
         return True
 

@@ -74,7 +74,7 @@ def ingest_batch(board: Board, payload: bytes, max_bytes: int) -> IngestResult:
                 break
             rows.append({"id": rec["id"], "board_id": board.id, "seq": rec["seq"], "kind": rec["kind"],
                          "at": parse_time(rec["at"]).replace(tzinfo=None), "class_id": rec["class_id"],
-                         "role": rec["role"], "duration_s": rec["duration_s"],
+                         "initiator": rec["initiator"], "duration_s": rec["duration_s"],
                          "data": json.dumps(rec["data"], ensure_ascii=False, separators=(",", ":")),
                          "prev": rec["prev"], "hash": rec["hash"], "sig": rec["sig"], "received_at": now})
             last_seq, last_hash = rec["seq"], rec["hash"]

@@ -91,7 +91,7 @@ class UsageRecord(BaseModel):
     kind = CharField(index=True)
     at = DateTimeField(index=True)
     class_id = CharField(null=True, index=True)
-    role = CharField()
+    initiator = CharField()
     duration_s = IntegerField()
     data = TextField()
     prev = CharField()

@@ -26,8 +26,12 @@ from .keys import sign, verify
 GENESIS = "0" * 64
 KINDS = ("attendance.session", "checkin", "broadcast.played", "teacher.session", "student.session",
          "notice.ack", "sensor.summary", "interaction")
-ROLES = ("student", "teacher", "admin", "system")
-SIGNED_FIELDS = ("id", "board_id", "seq", "kind", "at", "class_id", "role", "duration_s", "data", "prev")
+# Who set a record in motion. Only a person's own use counts toward participation
+# (the report's rules say which initiators count for which point); ``schedule`` and
+# ``system`` are the board acting on its own (a planned broadcast, a sensor summary).
+INITIATORS = ("teacher", "student", "staff", "guardian", "schedule", "system")
+PEOPLE = ("teacher", "student", "staff", "guardian")
+SIGNED_FIELDS = ("id", "board_id", "seq", "kind", "at", "class_id", "initiator", "duration_s", "data", "prev")
 MAX_BATCH_RECORDS = 5000
 MAX_BATCH_BYTES = 2 * 1024 * 1024  # compressed
 MAX_BATCH_EXPANDED = 16 * 1024 * 1024
@@ -85,8 +89,8 @@ def check_fields(rec: Any) -> None:
         raise RecordError(f"record {rid}: seq must be a positive integer")
     if rec["kind"] not in KINDS:
         raise RecordError(f"record {rid}: kind {rec['kind']!r} is not one of {', '.join(KINDS)}")
-    if rec["role"] not in ROLES:
-        raise RecordError(f"record {rid}: role {rec['role']!r} is not one of {', '.join(ROLES)}")
+    if rec["initiator"] not in INITIATORS:
+        raise RecordError(f"record {rid}: initiator {rec['initiator']!r} is not one of {', '.join(INITIATORS)}")
     parse_time(rec["at"])
     if rec["class_id"] is not None and not isinstance(rec["class_id"], str):
         raise RecordError(f"record {rid}: class_id must be a string or null")

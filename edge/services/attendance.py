@@ -57,7 +57,7 @@ class RollCall:
                                     "at": utc(now).replace(tzinfo=None), "status": status, "method": method}
                                    for sid, status in full.items()]).execute()
             counts = {s: sum(1 for v in full.values() if v == s) for s in STATUSES}
-            self.usage.record("attendance.session", role="teacher", class_id=class_id,
+            self.usage.record("attendance.session", initiator="teacher", class_id=class_id,
                               duration_s=int((now - begun).total_seconds()),
                               data={"period": period, "method": method, **counts}, at=now)
         return session

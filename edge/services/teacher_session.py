@@ -105,5 +105,5 @@ class TeacherDesk:
             return
         end = session.last_seen if idle else self.clock.now()
         seconds = int((end - session.started_at).total_seconds())
-        self.usage.record("teacher.session", role="teacher", class_id=self.class_id, duration_s=max(0, seconds),
+        self.usage.record("teacher.session", initiator="teacher", class_id=self.class_id, duration_s=max(0, seconds),
                           data={"teacher": session.teacher_id, "method": session.method}, at=session.started_at)

@@ -22,7 +22,7 @@ from ..store import models as m
 from ..store.housekeeping import write_or_make_room
 
 GENESIS = "0" * 64
-_RECORD_COLUMNS = ("id", "seq", "kind", "at", "class_id", "role", "duration_s", "data", "prev", "hash", "sig")
+_RECORD_COLUMNS = ("id", "seq", "kind", "at", "class_id", "initiator", "duration_s", "data", "prev", "hash", "sig")
 _RECORD_INSERT = (f"INSERT INTO {m.UsageRecord._meta.table_name} ({', '.join(_RECORD_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * len(_RECORD_COLUMNS))})")
 _OUTBOX_INSERT = f"INSERT INTO {m.Outbox._meta.table_name} (record_id, seq, attempts) VALUES (?, ?, 0)"
@@ -33,7 +33,7 @@ class Activity:
     """One substantive thing that happened on the board, before it is sealed."""
 
     kind: str
-    role: str
+    initiator: str
     class_id: str | None = None
     duration_s: int = 0
     data: dict[str, Any] = field(default_factory=dict)
@@ -45,10 +45,10 @@ class UsageMeter:
         self.db, self.clock, self.key, self.board_id = db, clock, key, board_id
         self._lock = threading.Lock()
 
-    def record(self, kind: str, *, role: str, class_id: str | None = None, duration_s: int = 0,
+    def record(self, kind: str, *, initiator: str, class_id: str | None = None, duration_s: int = 0,
                data: dict[str, Any] | None = None, at: datetime | None = None) -> m.UsageRecord:
         """Seal and store one activity (joins the caller's transaction if there is one)."""
-        return self.record_many([Activity(kind, role, class_id, duration_s, data or {}, at)])[0]
+        return self.record_many([Activity(kind, initiator, class_id, duration_s, data or {}, at)])[0]
 
     def record_many(self, activities: Iterable[Activity]) -> list[m.UsageRecord]:
         """Seal a batch in one transaction: one fsync for many records.
@@ -71,13 +71,13 @@ class UsageMeter:
                 sealed = wire.seal({
                     "id": wire.uuid7(), "board_id": self.board_id, "seq": seq, "kind": act.kind,
                     "at": wire.format_time(at), "class_id": act.class_id,
-                    "role": act.role, "duration_s": int(act.duration_s), "data": act.data,
+                    "initiator": act.initiator, "duration_s": int(act.duration_s), "data": act.data,
                 }, prev, self.key)
                 prev = sealed["hash"]
                 rows.append({
                     "id": sealed["id"], "seq": seq, "kind": act.kind,
                     "at": at.replace(microsecond=at.microsecond // 1000 * 1000, tzinfo=None),
-                    "class_id": act.class_id, "role": act.role, "duration_s": int(act.duration_s),
+                    "class_id": act.class_id, "initiator": act.initiator, "duration_s": int(act.duration_s),
                     "data": json.dumps(act.data, ensure_ascii=False, separators=(",", ":")),
                     "prev": sealed["prev"], "hash": sealed["hash"], "sig": sealed["sig"],
                 })
@@ -97,7 +97,7 @@ def as_wire(record: m.UsageRecord, board_id: str) -> dict[str, Any]:
     """The stored row back in its signed wire form, byte-for-byte what was hashed."""
     return {
         "id": record.id, "board_id": board_id, "seq": record.seq, "kind": record.kind,
-        "at": wire.format_time(utc(record.at)), "class_id": record.class_id, "role": record.role,
+        "at": wire.format_time(utc(record.at)), "class_id": record.class_id, "initiator": record.initiator,
         "duration_s": record.duration_s, "data": json.loads(record.data), "prev": record.prev,
         "hash": record.hash, "sig": record.sig,
     }

@@ -180,7 +180,7 @@ class UsageRecord(BaseModel):
     kind = CharField(index=True)
     at = DateTimeField(index=True)
     class_id = CharField(null=True)
-    role = CharField()
+    initiator = CharField()
     duration_s = IntegerField(default=0)
     data = TextField(default="{}")
     prev = CharField()

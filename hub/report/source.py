@@ -20,7 +20,7 @@ def wire_records(board_id: str, batch: int = 5000, start_after: int = 0) -> Iter
         for row in rows:
             yield {"id": row.id, "board_id": row.board_id, "seq": row.seq, "kind": row.kind,
                    "at": format_time(row.at.replace(tzinfo=timezone.utc)), "class_id": row.class_id,
-                   "role": row.role, "duration_s": row.duration_s, "data": json.loads(row.data), "prev": row.prev,
+                   "initiator": row.initiator, "duration_s": row.duration_s, "data": json.loads(row.data), "prev": row.prev,
                    "hash": row.hash, "sig": row.sig}
         if len(rows) < batch:
             return

@@ -47,8 +47,8 @@ def statement(rec: dict[str, Any], home_page: str, school_id: str) -> dict[str, 
     result = {"duration": f"PT{int(rec['duration_s'])}S"} if rec.get("duration_s") else None
     body = {
         "id": rec["id"],
-        "actor": {"objectType": "Agent", "name": f"{rec['role']} @ {rec['board_id']}",
-                  "account": {"homePage": base, "name": f"{rec['board_id']}/{rec['role']}"}},
+        "actor": {"objectType": "Agent", "name": f"{rec['initiator']} @ {rec['board_id']}",
+                  "account": {"homePage": base, "name": f"{rec['board_id']}/{rec['initiator']}"}},
         "verb": {"id": verb_id, "display": {"zh-CN": verb_zh, "en-US": verb_en}},
         "object": {"objectType": "Activity", "id": f"{class_iri}/{quote(rec['kind'])}",
                    "definition": {"name": {"zh-CN": name_zh, "en-US": name_en},

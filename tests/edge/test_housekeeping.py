@@ -16,7 +16,7 @@ def fill_history(n: int) -> None:
 
 def test_low_space_drops_oldest_sensor_history_only(board):
     fill_history(50_000)
-    board.usage.record("attendance.session", role="teacher", class_id="C101")
+    board.usage.record("attendance.session", initiator="teacher", class_id="C101")
     free = iter([0, 0, 10**12])
     assert ensure_space(board.db, board.config.data_path, min_free=1, free_bytes=lambda p: next(free))
     assert m.SensorReading.select().count() == 10_000

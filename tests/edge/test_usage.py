@@ -8,8 +8,8 @@ from edge.store import models as m
 def test_record_is_sealed_chained_and_queued(board):
     from protocol import records as wire
 
-    first = board.usage.record("teacher.session", role="teacher", class_id="C101", duration_s=300)
-    second = board.usage.record("checkin", role="student", class_id="C101", data={"student": "S1001"})
+    first = board.usage.record("teacher.session", initiator="teacher", class_id="C101", duration_s=300)
+    second = board.usage.record("checkin", initiator="student", class_id="C101", data={"student": "S1001"})
     assert (first.seq, second.seq) == (1, 2)
     assert second.prev == first.hash and first.prev == "0" * 64
     assert board.usage.outbox_depth() == 2
@@ -21,10 +21,10 @@ def test_record_is_sealed_chained_and_queued(board):
 def test_record_rolls_back_with_the_callers_transaction(board):
     with pytest.raises(RuntimeError):
         with board.db.atomic():
-            board.usage.record("attendance.session", role="teacher", class_id="C101")
+            board.usage.record("attendance.session", initiator="teacher", class_id="C101")
             raise RuntimeError("power cut before commit")
     assert m.UsageRecord.select().count() == 0 and board.usage.outbox_depth() == 0
-    after = board.usage.record("attendance.session", role="teacher", class_id="C101")
+    after = board.usage.record("attendance.session", initiator="teacher", class_id="C101")
     assert after.seq == 1  # no gap in the chain from the rolled-back record
 
 
@@ -38,10 +38,10 @@ def test_batch_keeps_one_gapless_chain(board):
 def test_records_survive_reopening_the_board(board, tmp_path, clock):
     from edge.board import Board
 
-    board.usage.record("notice.ack", role="student", class_id="C101")
+    board.usage.record("notice.ack", initiator="student", class_id="C101")
     config, board_id = board.config, board.id
     board.stop()
     again = Board(config, clock=clock)
     assert again.id == board_id
-    assert again.usage.record("notice.ack", role="student", class_id="C101").seq == 2
+    assert again.usage.record("notice.ack", initiator="student", class_id="C101").seq == 2
     again.stop()

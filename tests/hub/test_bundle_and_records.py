@@ -14,7 +14,7 @@ def sealed(board, n, start_seq=1, prev=GENESIS, key=None):
     for seq in range(start_seq, start_seq + n):
         rec = seal({"id": uuid7(), "board_id": board.id, "seq": seq, "kind": "attendance.session",
                     "at": format_time(datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)), "class_id": "C101",
-                    "role": "teacher", "duration_s": 300, "data": {"present": 44}}, prev, key or board.key)
+                    "initiator": "teacher", "duration_s": 300, "data": {"present": 44}}, prev, key or board.key)
         prev = rec["hash"]
         out.append(rec)
     return out

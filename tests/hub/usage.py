@@ -42,7 +42,7 @@ class UsageBoard:
         moment = datetime.combine(day, at, tzinfo=SHANGHAI)
         rec = seal({"id": uuid7(int(moment.timestamp() * 1000)), "board_id": self.id, "seq": len(self.records) + 1,
                     "kind": kind, "at": format_time(moment),
-                    "class_id": self.class_id if class_id == "" else class_id, "role": "teacher",
+                    "class_id": self.class_id if class_id == "" else class_id, "initiator": "teacher",
                     "duration_s": duration_s, "data": {}}, prev, self.key)
         self.records.append(rec)
         return rec

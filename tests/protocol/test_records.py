@@ -19,7 +19,7 @@ def chain(n: int, board: str = "cb-test"):
     for seq in range(1, n + 1):
         rec = seal({"id": uuid7(), "board_id": board, "seq": seq, "kind": "checkin",
                     "at": format_time(datetime(2026, 11, 24, 1, 0, seq % 60, tzinfo=timezone.utc)),
-                    "class_id": "C101", "role": "student", "duration_s": 0, "data": {"n": seq}}, prev, KEY)
+                    "class_id": "C101", "initiator": "student", "duration_s": 0, "data": {"n": seq}}, prev, KEY)
         prev = rec["hash"]
         out.append(rec)
     return out

@@ -47,7 +47,7 @@ class HubProcess:
         import sqlite3
         conn = sqlite3.connect(self.data / "hub.sqlite3")
         try:
-            query = "SELECT id, board_id, seq, hash, prev, sig, kind, at, class_id, role, duration_s, data FROM usagerecord"
+            query = "SELECT id, board_id, seq, hash, prev, sig, kind, at, class_id, initiator, duration_s, data FROM usagerecord"
             rows = conn.execute(query + (" WHERE board_id = ?" if board_id else "") + " ORDER BY board_id, seq",
                                 (board_id,) if board_id else ()).fetchall()
         finally:

@@ -23,7 +23,7 @@ def hub_chain(hub, board_id):
     rows = hub.records(board_id)
     return [{"id": r[0], "board_id": r[1], "seq": r[2], "hash": r[3], "prev": r[4], "sig": r[5], "kind": r[6],
              "at": format_time(datetime.fromisoformat(r[7]).replace(tzinfo=timezone.utc)), "class_id": r[8],
-             "role": r[9], "duration_s": r[10], "data": json.loads(r[11])} for r in rows]
+             "initiator": r[9], "duration_s": r[10], "data": json.loads(r[11])} for r in rows]
 
 
 def board_records(data_dir: Path) -> list[tuple[str, int]]:

@@ -28,7 +28,7 @@ def test_enroll_pull_and_drain_in_order(tmp_path, hub_server):
     rows = hub_server.records(board.id)
     assert [r[2] for r in rows] == list(range(1, 1235))
     wire = [{"id": r[0], "board_id": r[1], "seq": r[2], "hash": r[3], "prev": r[4], "sig": r[5], "kind": r[6],
-             "at": r[7], "class_id": r[8], "role": r[9], "duration_s": r[10], "data": json.loads(r[11])} for r in rows]
+             "at": r[7], "class_id": r[8], "initiator": r[9], "duration_s": r[10], "data": json.loads(r[11])} for r in rows]
     for w in wire:  # the hub stores times as naive UTC; the wire form has milliseconds and Z
         w["at"] = format_time(datetime.fromisoformat(w["at"]).replace(tzinfo=timezone.utc))
     assert verify_chain(wire, board.key.public_key()).ok
@@ -40,7 +40,7 @@ def test_hub_down_then_back_loses_nothing(tmp_path, hub_server):
     board = board_for(tmp_path, hub_server)
     sync = SyncService(board)
     sync.cycle()
-    board.usage.record("teacher.session", role="teacher", class_id="C101", duration_s=600)
+    board.usage.record("teacher.session", initiator="teacher", class_id="C101", duration_s=600)
     hub_server.proc.terminate()
     hub_server.proc.wait(10)
     with pytest.raises(HubUnavailable):
