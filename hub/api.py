@@ -11,6 +11,7 @@ from protocol.auth import AuthError, verify_request
 from protocol.keys import load_public
 from protocol.records import RecordError
 
+from .access_log import log_access
 from .enrollment import EnrollmentError, enroll, claim_board, console_user_for_token
 from .ingest import ChainGap, ingest_batch
 from .models import Board, BundleRejection
@@ -64,7 +65,11 @@ def enroll_board():
     try:
         answer = enroll(body, current_app.config["HUB"])
     except EnrollmentError as exc:
+        log_access("enroll.failed", actor=str(body.get("board_id", ""))[:100], address=request.remote_addr or "",
+                   ok=False, detail=str(exc))
         return problem(exc.status, "enrollment refused", str(exc))
+    if answer.get("status") == "enrolled":
+        log_access("enroll", actor=answer["board_id"], address=request.remote_addr or "")
     return jsonify(answer)
 
 

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
+from .access_log import log_access
 from .bundles import school_content
 from .enrollment import EnrollmentError, claim_board
 from .models import Board, BundleRejection, CommandLog, ConsoleUser, Notice, UsageRecord
@@ -72,8 +73,11 @@ def login():
                 raise VerifyMismatchError
             hasher.verify(user.password_hash, request.form.get("password", ""))
         except (VerifyMismatchError, InvalidHashError):
+            log_access("login.failed", actor=request.form.get("username", ""), address=request.remote_addr or "",
+                       ok=False)
             flash("用户名或密码错误 / Wrong user name or password")
             return render_template("login.html"), 401
+        log_access("login", actor=user.username, address=request.remote_addr or "")
         session.clear()
         session.update(user=user.username, role=user.role, csrf=secrets.token_urlsafe(24))
         return redirect(request.args.get("next") if (request.args.get("next") or "").startswith("/") else "/")
@@ -121,6 +125,7 @@ def claim():
 @needs("admin")
 def revoke(board_id: str):
     Board.update(state="revoked").where(Board.id == board_id).execute()
+    log_access("revoke", actor=session.get("user", ""), address=request.remote_addr or "", detail=board_id)
     flash(f"{board_id} 已吊销 / revoked")
     return redirect(url_for("console.boards"))
 

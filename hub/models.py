@@ -126,6 +126,19 @@ class CommandLog(BaseModel):
     args = TextField(default="{}")
 
 
+class AccessLog(BaseModel):
+    """Who signed in, failed to, enrolled or revoked what, from where: kept as long as the usage records.
+
+    The indicator system (4.2) asks for logs kept at least 180 days; hub/access_log.py writes these rows.
+    """
+    at = DateTimeField(index=True)
+    event = CharField()  # login | login.failed | logout | enroll | enroll.failed | revoke | ...
+    actor = CharField(default="")  # console user name, board id or guardian
+    address = CharField(default="")
+    ok = BooleanField(default=True)
+    detail = TextField(default="")
+
+
 class ReportTally(BaseModel):
     """Qualifying-record counts per (kind, class, ISO week, duration threshold): what the report is built from.
 
@@ -159,4 +172,4 @@ class GroupOffer(BaseModel):
 
 
 ALL_MODELS = [SchoolData, Notice, Board, Claim, EnrollmentToken, UsageRecord, BundleRejection, ConsoleUser,
-              CommandLog, ReportTally, Release, GroupOffer]
+              CommandLog, AccessLog, ReportTally, Release, GroupOffer]

@@ -21,6 +21,12 @@ def test_login_required_and_wrong_password(client, hub_app):
     token = csrf_of(client.get("/login").data)
     response = client.post("/login", data={"username": "zhang", "password": "nope-nope", "csrf": token})
     assert response.status_code == 401 and "密码错误".encode() in response.data
+    assert client.post("/login", data={"username": "zhang", "password": "long-password",
+                                       "csrf": token}).status_code == 302
+    from hub.models import AccessLog
+    with hub_app.app_context():
+        rows = [(r.event, r.actor, r.ok) for r in AccessLog.select().order_by(AccessLog.id)]
+    assert rows == [("login.failed", "zhang", False), ("login", "zhang", True)]
 
 
 def test_notice_needs_csrf_and_reaches_the_bundle(client, hub_app, enrolled):
