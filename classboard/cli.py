@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hub": ("hub.cli:hub", "Run and manage the school hub (serve, report, import, evidence)."),
     "verify-evidence": ("classboard.evidence_cli:verify_evidence",
                         "Check an evidence archive's logs, checkpoints and keys and recompute its report."),
+    "witness": ("hub.witness.cli:witness", "Run a witness of board keys and log checkpoints (district side)."),
     "sensors": ("classboard.hardware_cli:sensors", "Read the room's sensors once (wiring check)."),
     "sound": ("classboard.hardware_cli:sound", "Test the speaker: a tone, then a spoken sentence."),
     "attendance": ("classboard.attendance_cli:attendance", "Attendance tools (scan marker-card photos)."),
