@@ -93,7 +93,8 @@ def run_verify(archive: Path, hub_key: str | None, witness: str | None, spot_che
     if not verdict.ok:
         raise SystemExit(1)
     if not verdict.attested and not allow_unattested:
-        click.echo(UNATTESTED, err=True)
+        if not as_json:  # the JSON verdict says "attested": false
+            click.echo(UNATTESTED, err=True)
         raise SystemExit(2)
 
 

@@ -28,13 +28,18 @@ def serve(data_dir: Path, host: str, port: int) -> None:
 
     app = create_witness_app(data_dir)
     server = create_server(app, host=host, port=port, threads=4)
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
+
+    def on_term(*_):  # leave the serving loop even with keep-alive connections open; every write is committed
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, on_term)
     click.echo(f"witness serving on http://{host}:{port}/ (registry in {data_dir})", err=True)
     try:
         server.run()
-    except OSError:
+    except (OSError, KeyboardInterrupt):
         pass
     finally:
+        server.close()
         app.config["REGISTRY"].close()
 
 

@@ -37,14 +37,20 @@ def verify(path, *args):
     return result.exit_code, json.loads(result.output)
 
 
-def rewrite(src, dst, *, records=None, report=None, manifest=None, hub_key=None):
-    """Copy the archive with changes; with ``hub_key`` the forger also fixes the manifest and re-signs it."""
+def rewrite(src, dst, *, records=None, checkpoints=None, report=None, manifest=None, hub_key=None):
+    """Copy the archive with changes; with ``hub_key`` the forger also fixes the manifest and re-signs it.
+
+    ``records`` and ``checkpoints`` map a board id to an edit of its list of records or checkpoint texts.
+    """
     with zipfile.ZipFile(src) as zin:
         members = {n: zin.read(n) for n in zin.namelist()}
     for board_id, edit in (records or {}).items():
         name = f"records/{board_id}.jsonl"
         lines = [json.loads(x) for x in members[name].splitlines()]
         members[name] = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in edit(lines))
+    for board_id, edit in (checkpoints or {}).items():
+        name = f"checkpoints/{board_id}.json"
+        members[name] = json.dumps(edit(json.loads(members[name]))).encode()
     if report:
         claimed = json.loads(members["report.json"])
         report(claimed)
