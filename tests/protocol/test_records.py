@@ -99,3 +99,30 @@ def test_canonical_bytes_ignore_key_order_and_round_trip(value):
 def test_floats_are_refused_with_a_path():
     with pytest.raises(CanonicalError, match=r"\$\.data\.t"):
         canonical_bytes({"data": {"t": 21.5}})
+
+
+texts = st.text(min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(board=texts, class_id=st.none() | texts, data=st.dictionaries(st.text(max_size=8), json_values, max_size=4),
+       seq=st.integers(1, 2**53 - 1), duration=st.integers(0, 86_400))
+def test_the_fast_sealing_path_hashes_exactly_the_canonical_bytes(board, class_id, data, seq, duration):
+    fields = {"id": uuid7(), "board_id": board, "seq": seq, "kind": "interaction", "at": "2026-11-24T01:02:03.004Z",
+              "class_id": class_id, "initiator": "student", "duration_s": duration, "data": data}
+    try:
+        sealed = seal(fields)
+    except RecordError:
+        with pytest.raises((CanonicalError, UnicodeEncodeError, RecordError)):
+            from protocol.records import check_fields
+            check_fields(fields)
+            leaf_bytes(fields)
+        return
+    assert sealed["hash"] == leaf_hash(canonical_bytes(fields)).hex()
+
+
+def test_uuid7_text_is_what_the_uuid_module_writes():
+    import uuid
+    for _ in range(100):
+        text = uuid7()
+        assert str(uuid.UUID(text)) == text and uuid.UUID(text).version == 7
