@@ -182,14 +182,33 @@ def encode_batch(records: list[dict[str, Any]], checkpoint: str) -> bytes:
     first = records[0]["seq"]
     if [r["seq"] for r in records] != list(range(first, first + len(records))):
         raise RecordError("a batch's records must be consecutive in seq")
-    body = {"v": VERSION, "board_id": records[0]["board_id"], "first_seq": first, "count": len(records),
-            "columns": {f: [r[f] for r in records] for f in WIRE_FIELDS}, "checkpoint": checkpoint}
-    return gzip.compress(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6, mtime=0)
+    return encode_columns(records[0]["board_id"], first, {f: [r[f] for r in records] for f in WIRE_FIELDS[:-1]},
+                          [canonical_bytes(r["data"]).decode("utf-8") for r in records], checkpoint)
+
+
+def encode_columns(board_id: str, first_seq: int, columns: dict[str, list[Any]], data_json: list[str],
+                   checkpoint: str) -> bytes:
+    """encode_batch from columns as a store holds them: ``data_json`` is each record's data as JSON text,
+    spliced in unparsed (the board's outbox keeps it canonical), so a drain never decodes and re-encodes it."""
+    dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+    parts = ['{"v":', str(VERSION), ',"board_id":', dumps(board_id), ',"first_seq":', str(first_seq),
+             ',"count":', str(len(data_json)), ',"checkpoint":', dumps(checkpoint), ',"columns":{']
+    for f in WIRE_FIELDS[:-1]:
+        parts += [dumps(f), ":", dumps(columns[f]), ","]
+    parts += ['"data":[', ",".join(data_json), "]}}"]
+    return gzip.compress("".join(parts).encode("utf-8"), 6, mtime=0)
 
 
 def decode_batch(payload: bytes, *, max_records: int = MAX_BATCH_RECORDS,
                  max_bytes: int = MAX_BATCH_BYTES) -> tuple[list[dict[str, Any]], str]:
     """Full records (with ``board_id``, ``seq`` and ``hash``) and the checkpoint text, or RecordError."""
+    records, checkpoint, _ = decode_batch_for_store(payload, max_records=max_records, max_bytes=max_bytes)
+    return records, checkpoint
+
+
+def decode_batch_for_store(payload: bytes, *, max_records: int = MAX_BATCH_RECORDS,
+                           max_bytes: int = MAX_BATCH_BYTES) -> tuple[list[dict[str, Any]], str, list[str]]:
+    """decode_batch, plus each record's data as canonical JSON text (what a store keeps), computed once."""
     if len(payload) > max_bytes:
         raise RecordError(f"batch is {len(payload)} bytes; the limit is {max_bytes}")
     try:
@@ -217,13 +236,15 @@ def decode_batch(payload: bytes, *, max_records: int = MAX_BATCH_RECORDS,
     for f in WIRE_FIELDS:
         if not isinstance(columns.get(f), list) or len(columns[f]) != count:
             raise RecordError(f"columns.{f} must be a list of {count} values")
-    out = []
+    out, texts = [], []
     for i in range(count):
         rec = {f: columns[f][i] for f in WIRE_FIELDS}
         rec["board_id"], rec["seq"] = board, first + i
         try:
-            rec["hash"] = leaf_hash(_checked_leaf_bytes(rec, check_fields(rec))).hex()
+            leaf, data = seal_parts(rec)
         except RecordError as exc:
             raise RecordError(f"records[{i}]: {exc}") from None
+        rec["hash"] = leaf.hex()
         out.append(rec)
-    return out, body["checkpoint"]
+        texts.append(data.decode("utf-8"))
+    return out, body["checkpoint"], texts
