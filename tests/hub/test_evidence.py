@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from protocol.canonical import canonical_bytes
 from protocol.keys import generate_keypair, sign
-from protocol.records import uuid7
+from protocol.records import leaf_bytes, uuid7
 from tests.hub.usage import END, START, school_with_classes, term_of_use
 from tests.hub.conftest import hub_args
 
@@ -47,7 +47,7 @@ def rewrite(src, dst, *, records=None, checkpoints=None, report=None, manifest=N
     for board_id, edit in (records or {}).items():
         name = f"records/{board_id}.jsonl"
         lines = [json.loads(x) for x in members[name].splitlines()]
-        members[name] = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in edit(lines))
+        members[name] = b"".join(leaf_bytes(r) + b"\n" for r in edit(lines))  # canonical, as a careful forger writes
     for board_id, edit in (checkpoints or {}).items():
         name = f"checkpoints/{board_id}.json"
         members[name] = json.dumps(edit(json.loads(members[name]))).encode()
