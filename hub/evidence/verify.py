@@ -10,7 +10,6 @@ import hashlib
 import json
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
@@ -123,9 +122,7 @@ def verify_archive(path: Path, hub_key: str | None = None) -> Verdict:
             verdict.boards += 1
             verdict.records += _check_board(zf, names, board, inputs, zone, counts, problems)
         if inputs is not None and claimed is not None:
-            recomputed = build_report(counts, inputs["rules"], inputs["classes"], inputs["calendar"],
-                                      date.fromisoformat(inputs["from"]), date.fromisoformat(inputs["to"]),
-                                      claimed.get("title", ""))
+            recomputed = build_report(counts, inputs, claimed.get("title", ""))
             counter = [0]
             _compare("", claimed, recomputed, problems, counter)
             verdict.figures_checked = counter[0]
@@ -160,5 +157,6 @@ def _check_board(zf, names, board: dict[str, Any], inputs, zone, counts: Counts,
         problems.append(f"board {bid}: seq {max(seqs, default=0) + 1}..{board['last_seq']}: deleted — the hub "
                         "held records up to there")
     if inputs is not None:
-        counts.add((r for r in records if isinstance(r, dict) and "at" in r and "kind" in r), inputs["rules"], zone)
+        counts.add((r for r in records if isinstance(r, dict) and "at" in r and "kind" in r), inputs["rules"], zone,
+                   inputs)
     return len(records)

@@ -37,13 +37,17 @@ class UsageBoard:
         Board.create(id=board_id, public_key=public_text(self.key), class_id=class_id, room_id=None,
                      enrolled_at=datetime(2026, 9, 1))
 
-    def use(self, day: date, kind: str, duration_s: int = 0, at: time = time(10, 0), class_id: str | None = "") -> dict:
+    def use(self, day: date, kind: str, duration_s: int = 0, at: time = time(10, 0), class_id: str | None = "",
+            initiator: str = "teacher", data: dict | None = None) -> dict:
         prev = self.records[-1]["hash"] if self.records else GENESIS
         moment = datetime.combine(day, at, tzinfo=SHANGHAI)
         rec = seal({"id": uuid7(int(moment.timestamp() * 1000)), "board_id": self.id, "seq": len(self.records) + 1,
                     "kind": kind, "at": format_time(moment),
-                    "class_id": self.class_id if class_id == "" else class_id, "initiator": "teacher",
-                    "duration_s": duration_s, "data": {}}, prev, self.key)
+                    "class_id": self.class_id if class_id == "" else class_id, "initiator": initiator,
+                    "duration_s": duration_s,
+                    "data": data if data is not None else ({"present": 40, "absent": 2}
+                                                           if kind == "attendance.session" else {})},
+                   prev, self.key)
         self.records.append(rec)
         return rec
 
