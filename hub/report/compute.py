@@ -112,7 +112,7 @@ def _unit_figures(counts: Counts, spec: dict[str, Any], people: list[dict[str, s
     clauses, total = spec["any"], len(people)
     grid, per_member = {}, []
     for member in people:
-        met = {w["week"]: _met(counts, clauses, member["id"], w["week"]) for w in weeks}
+        met = {w["week"]: w["state"] != "future" and _met(counts, clauses, member["id"], w["week"]) for w in weeks}
         grid[member["id"]] = [1 if met[w["week"]] else (-1 if w["state"] == "future" else 0) for w in weeks]
         required = [w for w in weeks if not w["short"] and (w["state"] == "past" or
                                                             (w["state"] == "current" and met[w["week"]]))]

@@ -39,6 +39,11 @@ def _marker() -> str:
     return "%s" if _pg() else "?"  # the driver's parameter marker
 
 
+def _mod(a: str, b: int) -> str:
+    """a modulo b: ``%`` is the driver's placeholder mark on PostgreSQL."""
+    return f"MOD({a}, {b})" if _pg() else f"(({a}) % {b})"
+
+
 def _json_text(column: str, key: str) -> str:
     return f"(CAST({column} AS jsonb) ->> '{key}')" if _pg() else f"json_extract({column}, '$.{key}')"
 
@@ -78,17 +83,20 @@ def _count_sql(clauses: dict[str, dict[str, Any]], source: str) -> tuple[str, li
                    int(c.get("min_roster", 0))]
     roster = " + ".join(f"COALESCE(CAST({_json_text('u.data', s)} AS INTEGER), 0)" for s in STATUSES)
     named = ", ".join(f"'{k}'" for k in TEACHER_NAMED)
-    week, weekday, minute = "((u.e - 345600) / 604800)", "((u.e / 86400 + 3) % 7 + 1)", "((u.e % 86400) / 60)"
+    who = "',' || u.initiator || ','"
+    contains = f"POSITION({who} IN c.inits)" if _pg() else f"instr(c.inits, {who})"
+    week = "((u.e - 345600) / 604800)"
+    weekday, minute = f"({_mod('u.e / 86400 + 3', 7)} + 1)", f"({_mod('u.e', 86400)} / 60)"
     unit = (f"CASE t.k WHEN 1 THEN 'class:' || u.class_id "
             f"WHEN 2 THEN 'teacher:' || COALESCE(CASE WHEN u.kind IN ({named}) THEN {_json_text('u.data', 'teacher')} "
             f"END, s.teacher_id) ELSE 'subject:' || s.subject END")
     sql = (f"SELECT c.ckey, {unit} AS unit, {week} AS wk, COUNT(*) FROM {source} AS u "
-           f"JOIN ({values}) AS c ON u.kind = c.kind AND c.inits LIKE '%,' || u.initiator || ',%' "
+           f"JOIN ({values}) AS c ON u.kind = c.kind AND {contains} > 0 "
            f"AND u.duration_s >= c.min_d AND (c.min_r = 0 OR {roster} >= c.min_r) "
            f"CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3) AS t "
            f'LEFT JOIN "reportslot" AS s ON s.class_id = u.class_id AND s.weekday = {weekday} '
            f"AND {minute} >= s.start_min AND {minute} < s.end_min AND {week} BETWEEN s.first_week AND s.last_week "
-           f"AND (s.parity = 'all' OR (s.parity = 'odd') = (({week} - s.first_week) % 2 = 0)) "
+           f"AND (s.parity = 'all' OR (s.parity = 'odd') = ({_mod(f'{week} - s.first_week', 2)} = 0)) "
            f"WHERE u.class_id IS NOT NULL GROUP BY 1, 2, 3")
     return f"SELECT * FROM ({sql}) AS g WHERE g.unit IS NOT NULL", params
 
