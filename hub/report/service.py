@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..bundles import school_content
+from ..models import SchoolData
 from ..retention import retention_days
 from . import tally
 from .compute import build_report, week_index
@@ -45,6 +46,22 @@ def report_inputs(term: str | None = None, start: str | None = None, end: str | 
     return inputs
 
 
+def content_key() -> str:
+    """The school content's version: the stored counts are recounted when the timetable may have changed."""
+    version = SchoolData.select(SchoolData.version).where(SchoolData.key == "school").scalar()
+    return f"school-v{version}"
+
+
+def refresh_counts(rules: dict[str, Any], zone: ZoneInfo, now: datetime | None = None) -> dict[str, Any]:
+    """The nightly update: add the day's records to the stored counts, reading the timetable only for a recount."""
+    def content() -> dict[str, Any]:
+        school = school_content()
+        return {k: school.get(k, []) for k in ("bell_schedules", "lessons", "classes")} | {
+            "calendar": school["calendar"]}
+
+    return tally.refresh(rules, zone, now, content=content, content_key=content_key())
+
+
 def title_of(inputs: dict[str, Any]) -> str:
     return f"{inputs['school']['name']} 常态化应用报告（{inputs['period']}）"
 
@@ -55,7 +72,7 @@ def make_report(term: str | None = None, start: str | None = None, end: str | No
     inputs = inputs or report_inputs(term, start, end, as_of)
     zone = ZoneInfo(inputs["school"].get("timezone", "Asia/Shanghai"))
     content = dict(inputs["timetable"], classes=inputs["classes"], calendar=inputs["calendar"])
-    tally.refresh(inputs["rules"], zone, content=content)
+    tally.refresh(inputs["rules"], zone, content=content, content_key=content_key())
     first, last = date.fromisoformat(inputs["from"]), date.fromisoformat(inputs["to"])
     year_first, year_last, _ = school_year(inputs["calendar"], first)
     unit_ids = [m["id"] for group in members(content).values() for m in group]

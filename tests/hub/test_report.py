@@ -68,7 +68,7 @@ def test_stored_tally_matches_a_recount_and_updates_incrementally(term_hub, monk
     """The SQL tally (per class, teacher and subject) and the verifier's plain-Python recount agree exactly."""
     from hub.report import tally
     from hub.report.compute import Counts, build_report
-    from hub.report.service import make_report, report_inputs
+    from hub.report.service import content_key, make_report, report_inputs
     from hub.report.source import wire_records
 
     _, boards = term_hub
@@ -84,7 +84,7 @@ def test_stored_tally_matches_a_recount_and_updates_incrementally(term_hub, monk
     boards["C103"].use(date(2026, 11, 23), "attendance.session", 200)
     boards["C103"].upload()
     content = dict(inputs["timetable"], classes=inputs["classes"], calendar=inputs["calendar"])
-    step = tally.refresh(inputs["rules"], SHANGHAI, content=content)
+    step = tally.refresh(inputs["rules"], SHANGHAI, content=content, content_key=content_key())
     assert step["full"] is False and step["groups"] >= 3  # its class, teacher and subject rows, and the totals
     grown = figures(end="2026-11-29", as_of=date(2026, 12, 1))
     assert {c["id"]: c["weeks"] for c in grown["points"][POINT]["units"]["class"]["members"]}["class:C103"] == 1
