@@ -49,7 +49,7 @@ def fleet_figures(content: dict[str, Any], policy: dict[str, Any], start: date, 
     place_rows = {kind: [{"room_id": r, "board": r in rooms_seen, "declared": r in declared}
                          for r in places.get(kind, [])] for kind in ("public_areas", "gates")}
     coverage = {"clause": clauses.POINTS["3.3.5"], "classes_total": len(classes), "classes_covered": sum(1 for c in per_class if c["board"]),
-                "share": round(share, 4), "level": "普及化" if classes and share >= 1 - 1e-9 else (
+                "share": round(share, 4), "level": "达标" if classes and share >= 1 - 1e-9 else (
                     "未达标" if not classes else f"缺 {len(classes) - sum(1 for c in per_class if c['board'])} 个班"),
                 "per_class": per_class, **place_rows,
                 "rule": "教学班级中有已注册且在统计期内在校时段在线的班牌者 ÷ 全部教学班级；指标要求每个教学班级配备"}
