@@ -12,7 +12,7 @@ INSERT … SELECT … GROUP BY joined with the timetable's slots), the counts an
 incremental refresh is timed, and the report after it.
 
 Run: .venv/bin/python bench/report.py [--records 10000000] [--schools 300] [--classes 40] [--db sqlite,postgresql]
-     .venv/bin/python bench/report.py --quick     # seconds: 20 schools × 10 classes, 100,000 records, SQLite
+     .venv/bin/python bench/report.py --quick     # seconds: 10 schools × 10 classes, 50,000 records, SQLite
 """
 from __future__ import annotations
 
@@ -172,10 +172,10 @@ def main() -> None:
     parser.add_argument("--schools", type=int, default=300)
     parser.add_argument("--classes", type=int, default=40)
     parser.add_argument("--db", default="sqlite,postgresql")
-    parser.add_argument("--quick", action="store_true", help="20 schools × 10 classes, 100,000 records, SQLite")
+    parser.add_argument("--quick", action="store_true", help="10 schools × 10 classes, 50,000 records, SQLite")
     args = parser.parse_args()
     if args.quick:
-        args.records, args.schools, args.classes, args.db = 100_000, 20, 10, "sqlite"
+        args.records, args.schools, args.classes, args.db = 50_000, 10, 10, "sqlite"
     print(f"district: {args.schools} schools × {args.classes} classes = {args.schools * args.classes} classes, "
           f"{args.records:,} records over {WEEKS} weeks, then one school day of {args.records // 100:,} more")
     results = {}
