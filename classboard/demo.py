@@ -139,8 +139,9 @@ class Demo:
 
         from hub.bundles import school_content
         from hub.cli import open_hub
-        from hub.health_history import note_many, school_days_between, school_hours
+        from hub.health_history import note_many, school_hours
         from hub.models import Board, database
+        from hub.report.compute_weeks import school_days_between
         from zoneinfo import ZoneInfo
 
         open_hub(self.workdir / "hub", "")

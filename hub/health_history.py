@@ -7,8 +7,8 @@ half a million reports a year per school.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable
+from datetime import date, datetime, time, timezone
+from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from .models import BoardHour, database
@@ -59,14 +59,3 @@ def hours_online(board_ids: list[str], hours: list[int]) -> dict[str, int]:
         if hour in wanted:
             out[board_id] += 1
     return out
-
-
-def school_days_between(calendar: dict[str, Any], start: date, end: date) -> list[date]:
-    holidays = [(date.fromisoformat(h["start"]), date.fromisoformat(h["end"])) for h in calendar.get("holidays", [])]
-    workdays = {date.fromisoformat(w["date"]) for w in calendar.get("workdays", [])}
-    days, day = [], start
-    while day <= end:
-        if day in workdays or (day.isoweekday() <= 5 and not any(a <= day <= b for a, b in holidays)):
-            days.append(day)
-        day += timedelta(days=1)
-    return days

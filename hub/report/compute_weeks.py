@@ -21,16 +21,23 @@ def week_label(index: int) -> str:
     return week_of(EPOCH_MONDAY + timedelta(weeks=index))
 
 
-def school_days(calendar: dict[str, Any], start: date, end: date) -> dict[str, int]:
-    """School days per ISO week in [start, end]; weeks of holidays only are left out, 调休 workdays count."""
+def school_days_between(calendar: dict[str, Any], start: date, end: date) -> list[date]:
+    """The school days in [start, end]: weekdays that are no holiday, and 调休 make-up workdays."""
     holidays = [(date.fromisoformat(h["start"]), date.fromisoformat(h["end"])) for h in calendar.get("holidays", [])]
     workdays = {date.fromisoformat(w["date"]) for w in calendar.get("workdays", [])}
-    out: dict[str, int] = {}
-    day = start
+    days, day = [], start
     while day <= end:
         if day in workdays or (day.isoweekday() <= 5 and not any(a <= day <= b for a, b in holidays)):
-            out[week_of(day)] = out.get(week_of(day), 0) + 1
+            days.append(day)
         day += timedelta(days=1)
+    return days
+
+
+def school_days(calendar: dict[str, Any], start: date, end: date) -> dict[str, int]:
+    """School days per ISO week in [start, end]; weeks of holidays only are left out."""
+    out: dict[str, int] = {}
+    for day in school_days_between(calendar, start, end):
+        out[week_of(day)] = out.get(week_of(day), 0) + 1
     return out
 
 

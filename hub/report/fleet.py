@@ -20,6 +20,7 @@ from .. import health_history
 from ..models import Board
 from . import clauses
 from .compute import level
+from .compute_weeks import school_days_between
 
 
 def _device_level(share: float, reported: int) -> str:
@@ -30,7 +31,7 @@ def fleet_figures(content: dict[str, Any], policy: dict[str, Any], start: date, 
                   zone: ZoneInfo) -> dict[str, Any]:
     """Coverage (3.3.5), domestic share (3.3.3) and per-board availability for the period up to ``as_of``."""
     boards = list(Board.select().where(Board.state == "enrolled"))
-    days = health_history.school_days_between(content["calendar"], start, min(end, as_of))
+    days = school_days_between(content["calendar"], start, min(end, as_of))
     hours = health_history.school_hours(days, zone, *policy["school_hours"])
     online = health_history.hours_online([b.id for b in boards], hours)
     availability = []
