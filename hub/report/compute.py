@@ -102,25 +102,31 @@ def level(share: float, units: int, floor: int) -> str:
     return "未达标"
 
 
-def _met(counts: Counts, clauses: list[dict[str, Any]], unit: str, week: str) -> bool:
-    return any(counts.get(clause_key(c), unit, week) >= max(1, c.get("min_per_week", 1)) for c in clauses)
+def _unit_weeks(counts: Counts, clauses: list[tuple[str, int]], unit: str, weeks: Iterable[str]) -> set[str]:
+    """The weeks (of ``weeks``) in which ``unit`` met any clause: each clause's per-week counts are read once."""
+    rows = [(counts.n.get(key, {}).get(unit), need) for key, need in clauses]
+    rows = [(per_week, need) for per_week, need in rows if per_week]
+    return {w for w in weeks if any(per_week.get(w, 0) >= need for per_week, need in rows)}
 
 
 def _unit_figures(counts: Counts, spec: dict[str, Any], people: list[dict[str, str]], weeks: list[dict[str, Any]],
                   term_weeks: list[str], year_weeks: list[str], floor: int, evidenced: bool) -> dict[str, Any]:
     """One point for one kind of unit: the grid, each week's share and level, and the period's summary."""
-    clauses, total = spec["any"], len(people)
+    clauses = [(clause_key(c), max(1, c.get("min_per_week", 1))) for c in spec["any"]]
+    total = len(people)
+    labels = {w["week"] for w in weeks if w["state"] != "future"} | set(term_weeks) | set(year_weeks)
     grid, per_member = {}, []
     for member in people:
-        met = {w["week"]: w["state"] != "future" and _met(counts, clauses, member["id"], w["week"]) for w in weeks}
+        took_part = _unit_weeks(counts, clauses, member["id"], labels)
+        met = {w["week"]: w["state"] != "future" and w["week"] in took_part for w in weeks}
         grid[member["id"]] = [1 if met[w["week"]] else (-1 if w["state"] == "future" else 0) for w in weeks]
         required = [w for w in weeks if not w["short"] and (w["state"] == "past" or
                                                             (w["state"] == "current" and met[w["week"]]))]
         per_member.append({
             "id": member["id"], "name": member["name"], "weeks": sum(met.values()),
             "常态化": bool(required) and all(met[w["week"]] for w in required),
-            "持续化_学期": any(_met(counts, clauses, member["id"], w) for w in term_weeks),
-            "持续化_学年": any(_met(counts, clauses, member["id"], w) for w in year_weeks)})
+            "持续化_学期": any(w in took_part for w in term_weeks),
+            "持续化_学年": any(w in took_part for w in year_weeks)})
     per_week = []
     for i, w in enumerate(weeks):
         taking_part = sum(1 for m in people if grid[m["id"]][i] == 1)
