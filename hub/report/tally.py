@@ -106,7 +106,9 @@ def _count_sql(clauses: dict[str, dict[str, Any]], source: str) -> tuple[str, li
            f"AND r.mi >= s.start_min AND r.mi < s.end_min AND r.wk BETWEEN s.first_week AND s.last_week "
            f"AND (s.parity = 'all' OR (s.parity = 'odd') = ({_mod('r.wk - s.first_week', 2)} = 0)) "
            f"WHERE r.kind = c.kind AND {contains} > 0 "
-           f"AND r.duration_s >= c.min_d AND (c.min_r = 0 OR {roster} >= c.min_r)) "
+           # CASE, not OR: PostgreSQL may evaluate both sides of an OR, parsing every record's JSON four times
+           f"AND r.duration_s >= c.min_d AND CASE WHEN c.min_r = 0 THEN 1 WHEN {roster} >= c.min_r THEN 1 "
+           f"ELSE 0 END = 1) "
            # group on the plain columns and name the units after: concatenating first sorts long strings
            f"SELECT ckey, 'class:' || v, wk, n FROM (SELECT ckey, class_id AS v, wk, COUNT(*) AS n FROM q "
            f"GROUP BY ckey, class_id, wk) AS g1 UNION ALL "
