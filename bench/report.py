@@ -41,10 +41,8 @@ DATA = {"attendance.session": '{"present":40,"late":1,"absent":1,"leave":0,"peri
 SUBJECTS = ["语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "政治", "体育", "音乐", "美术", "信息技术"]
 PERIODS = [(1, "08:00", "08:45"), (2, "08:55", "09:40"), (3, "10:05", "10:50"), (4, "11:00", "11:45"),
            (5, "14:00", "14:45"), (6, "14:55", "15:40"), (7, "15:50", "16:35")]
-COLUMNS = ("id", "board_id", "seq", "kind", "at", "class_id", "initiator", "duration_s", "data", "prev", "hash", "sig",
-           "received_at")
+COLUMNS = ("id", "board_id", "seq", "kind", "at", "class_id", "initiator", "duration_s", "data", "hash", "received_at")
 HEX = "ab" * 32
-SIG = "S" * 86
 
 
 def school_content(schools: int, classes: int) -> dict:
@@ -81,7 +79,7 @@ def rows(n: int, class_ids: list[str], first_day: date, days: int, received: dat
         at = datetime(day.year, day.month, day.day, rng.randint(7, 17), rng.randint(0, 59), tzinfo=ZONE)
         yield (str(uuid.UUID(int=rng.getrandbits(128), version=4)), board, seqs[board] + seed * 10_000_000, kind,
                at.astimezone(timezone.utc).replace(tzinfo=None), None if kind == "sensor.summary" else cid,
-               initiator, int(typical * rng.uniform(0.2, 2.0)), DATA.get(kind, "{}"), HEX, HEX, SIG, received)
+               initiator, int(typical * rng.uniform(0.2, 2.0)), DATA.get(kind, "{}"), HEX, received)
 
 
 def load(db_kind: str, records: list, db) -> float:
@@ -98,7 +96,7 @@ def load(db_kind: str, records: list, db) -> float:
         batch = []
         with db.atomic():
             for r in records:
-                batch.append((*r[:4], r[4].isoformat(sep=" "), *r[5:12], r[12].isoformat(sep=" ")))
+                batch.append((*r[:4], r[4].isoformat(sep=" "), *r[5:10], r[10].isoformat(sep=" ")))
                 if len(batch) == 50_000:
                     conn.executemany(sql, batch)
                     batch.clear()
