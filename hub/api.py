@@ -11,6 +11,7 @@ from protocol.auth import AuthError, verify_request
 from protocol.keys import load_public
 from protocol.records import RecordError
 
+from . import health_history
 from .access_log import log_access
 from .enrollment import EnrollmentError, enroll, claim_board, console_user_for_token
 from .ingest import ChainGap, LogConflict, ingest_batch, ingest_checkpoint
@@ -160,6 +161,7 @@ def health(board_id: str):
     text = json.dumps(body, ensure_ascii=False)[:20000]
     Board.update(health=text, version=str(body.get("version", ""))[:40],
                  outbox_depth=int(body.get("outbox_depth", 0))).where(Board.id == board_id).execute()
+    health_history.note(board_id)
     return Response(status=204)
 
 

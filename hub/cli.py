@@ -26,7 +26,7 @@ def open_hub(data_dir: Path, db_url: str, **extra):
 class LazyHubGroup(click.Group):
     """Sub-commands of other parts of the hub (report, import, evidence) load only when used."""
 
-    LAZY = {"report": "hub.report.cli:report", "import": "hub.importers.cli:import_group",
+    LAZY = {"report": "hub.report.cli:report", "rules": "hub.report.cli:rules", "import": "hub.importers.cli:import_group",
             "export-evidence": "hub.evidence.cli:export_evidence", "xapi-forward": "hub.xapi.cli:xapi_forward",
             "release": "hub.releases_cli:release", "broadcast": "hub.broadcast_cli:broadcast",
             "page": "hub.broadcast_cli:page"}
@@ -78,6 +78,9 @@ def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqt
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    from .retention import run_daily
+
+    threading.Thread(target=run_daily, args=(stop,), name="retention", daemon=True).start()
     click.echo(f"hub serving on http://{host}:{port}/ (data in {data_dir})", err=True)
     try:
         server.run()
