@@ -139,6 +139,26 @@ class AccessLog(BaseModel):
     detail = TextField(default="")
 
 
+class Throttle(BaseModel):
+    """Failed guesses per account or per source address (``login.account:zhang``, ``login.address:10.0.0.9``).
+
+    In the database, not in memory: a district runs several hub processes and
+    a guesser must not get a fresh budget from each (see hub/security/throttle.py).
+    """
+    key = CharField(primary_key=True)
+    failures = IntegerField(default=0)
+    last_failure = DateTimeField(index=True)
+    next_allowed = DateTimeField(null=True)
+
+
+class BrokerCredential(BaseModel):
+    """A board's MQTT user (issued at enrollment): only the salted hash is kept, in Mosquitto's own format."""
+    board_id = CharField(primary_key=True)
+    username = CharField(unique=True)
+    password_hash = CharField()
+    issued_at = DateTimeField()
+
+
 class ReportTally(BaseModel):
     """Qualifying-record counts per (kind, class, ISO week, duration threshold): what the report is built from.
 
@@ -172,4 +192,4 @@ class GroupOffer(BaseModel):
 
 
 ALL_MODELS = [SchoolData, Notice, Board, Claim, EnrollmentToken, UsageRecord, BundleRejection, ConsoleUser,
-              CommandLog, AccessLog, ReportTally, Release, GroupOffer]
+              CommandLog, AccessLog, ReportTally, Release, GroupOffer, Throttle, BrokerCredential]
