@@ -52,16 +52,17 @@ class TlsHub:
         school_file.write_text(json.dumps(school, ensure_ascii=False), encoding="utf-8")
         subprocess.run(CLI + ["seed", "--data", str(data), "--from-json", str(school_file)], check=True,
                        capture_output=True)
-        self.token = self.cli("token", "create").strip()
+        self.token = self.cli("token create").strip()
         self.log = open(data.parent / f"{data.name}.log", "wb")
         self.proc = subprocess.Popen(CLI + ["serve", "--data", str(data), "--port", str(self.port), *extra],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         wait_tls(self.port)
         self.fingerprint = self.cli("fingerprint").strip()
 
-    def cli(self, *args: str, input: str | None = None) -> str:
-        return subprocess.run(CLI + [args[0], "--data", str(self.data), *args[1:]], check=True, capture_output=True,
-                              text=True, input=input).stdout
+    def cli(self, command: str, *args: str) -> str:
+        """``hub <command> --data DATA <args>``; ``command`` may be two words (``token create``)."""
+        return subprocess.run(CLI + command.split() + ["--data", str(self.data), *args], check=True,
+                              capture_output=True, text=True).stdout
 
     def access_log(self) -> list[tuple[str, str, int]]:
         import sqlite3
