@@ -25,7 +25,7 @@ FORGET_AFTER = timedelta(hours=24)  # a counter left alone this long starts agai
 
 @dataclass(frozen=True)
 class Policy:
-    """After ``free`` failures each further one doubles the wait (1 s, 2 s, … ``max_delay_s``);
+    """After ``free`` failures each further one doubles the wait (2 s, 4 s, … ``max_delay_s``);
     the ``lock_after``-th failure and every one after it locks for ``lockout_s``."""
 
     free: int
@@ -38,7 +38,7 @@ class Policy:
             return self.lockout_s
         if failures < self.free:
             return 0.0
-        return min(2.0 ** (failures - self.free), self.max_delay_s)
+        return min(2.0 ** (failures - self.free + 1), self.max_delay_s)
 
 
 ACCOUNT = Policy(free=3, max_delay_s=60, lock_after=10)  # one user name, from anywhere
@@ -86,9 +86,19 @@ def _charge_one(key: str, policy: Policy, now: datetime) -> None:
     raise Throttled(key, 1)
 
 
+def _check(key: str, now: datetime) -> None:
+    row = Throttle.get_or_none(Throttle.key == key)
+    if row is not None and row.next_allowed is not None and row.next_allowed > now \
+            and now - row.last_failure <= FORGET_AFTER:
+        raise Throttled(key, (row.next_allowed - now).total_seconds())
+
+
 def charge(keys: Iterable[tuple[str, Policy]]) -> None:
-    """Take one guess from each key's budget, in order; raises ``Throttled`` (and charges no later key)."""
-    now = clock()
+    """Take one guess from each key's budget; raises ``Throttled`` if any key must wait (then none is charged,
+    unless another request raced in between the look and the charge)."""
+    now, keys = clock(), list(keys)
+    for key, _ in keys:
+        _check(key, now)
     for key, policy in keys:
         _charge_one(key, policy, now)
 

@@ -102,3 +102,28 @@ class Mosquitto:
 def broker_user() -> str:
     """Mosquitto started as root drops to user 'mosquitto', who could not read the test's files: stay root."""
     return "root" if os.geteuid() == 0 else ""
+
+
+def browser_session(hub: TlsHub):
+    """A requests session that trusts exactly the hub's certificate (as a board does)."""
+    import requests
+
+    from edge.sync.client import PinnedAdapter
+
+    session = requests.Session()
+    session.mount("https://", PinnedAdapter(hub.fingerprint))
+    return session
+
+
+def csrf_from(page: str) -> str:
+    import re
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def try_login(session, hub: TlsHub, username: str, password: str, next_: str | None = None):
+    token = csrf_from(session.get(hub.url + "/login").text)
+    return session.post(hub.url + "/login", params={"next": next_} if next_ is not None else None,
+                        data={"username": username, "password": password, "csrf": token}, allow_redirects=False)
+
+
+from tests.hub.conftest import client, enrolled, hub_app, pg_server, token  # noqa: E402,F401  (the in-process hub)

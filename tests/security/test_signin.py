@@ -1,0 +1,87 @@
+"""Guessing and redirect attacks against a running hub (HTTPS, its own process, its own database)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.security.conftest import TlsHub, browser_session, try_login
+
+pytestmark = pytest.mark.integration
+PASSWORD = "a-long-password"
+
+# Known ways to make "a path starting with /" leave the site (OWASP and browser-quirk lists).
+BYPASSES = [
+    "//evil.example/x", "///evil.example", "////evil.example/", "/\\evil.example", "\\/evil.example",
+    "/\\/evil.example", "\\\\evil.example", "http://evil.example", "https:evil.example", "HTTPS://evil.example",
+    "javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "/%2F/evil.example", "/%2f%2fevil.example",
+    "%2F%2Fevil.example", "/%5Cevil.example", "/%5C%5Cevil.example", "/%09/evil.example", "/\t/evil.example",
+    "/\n/evil.example", "/%0d%0aLocation:%20http://evil.example", "/%252F%252Fevil.example",
+    "/%25252F%25252Fevil.example", " //evil.example", "//evil.example%2F..", "/%2E%2E//evil.example".replace("%2E%2E", ""),
+    "https://evil.example@127.0.0.1/", "//127.0.0.1@evil.example", "/%2F%5Cevil.example",
+    "evil.example", "",
+]
+LOCAL = ["/notices", "/console/report?term=2026-autumn", "/console/broadcast#page", "/school"]
+
+
+@pytest.fixture
+def hub_with_admin(tls_hub):
+    tls_hub.cli("create-user", "admin", "--password", PASSWORD)
+    return tls_hub
+
+
+def test_after_sign_in_only_local_paths_are_followed(hub_with_admin):
+    for target in BYPASSES:
+        response = try_login(browser_session(hub_with_admin), hub_with_admin, "admin", PASSWORD, target)
+        assert response.status_code == 302, target
+        location = response.headers["Location"]
+        assert location == "/", (target, location)
+    for target in LOCAL:
+        response = try_login(browser_session(hub_with_admin), hub_with_admin, "admin", PASSWORD, target)
+        assert response.headers["Location"] == target
+
+
+def test_password_guesses_for_an_account_meet_a_delay_real_or_not(hub_with_admin):
+    for name in ("admin", "ghost"):  # a real and a made-up user name get the same answers
+        session = browser_session(hub_with_admin)
+        statuses = [try_login(session, hub_with_admin, name, f"guess-{i}").status_code for i in range(3)]
+        assert statuses == [401, 401, 401]
+        refused = try_login(session, hub_with_admin, name, PASSWORD)  # even the right password now waits
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        assert "尝试次数过多" in refused.text
+    log = hub_with_admin.access_log()
+    for name in ("admin", "ghost"):
+        assert [(e, ok) for e, actor, ok in log if actor == name] == [("login.failed", 0)] * 3 + [("login.throttled", 0)]
+
+
+def test_a_spray_over_many_names_from_one_address_is_slowed(hub_with_admin):
+    session = browser_session(hub_with_admin)
+    statuses = [try_login(session, hub_with_admin, f"user{i}", "123456").status_code for i in range(11)]
+    assert statuses == [401] * 10 + [429]
+
+
+def test_two_hub_processes_share_one_count(tmp_path, school, hub_with_admin):
+    """A district runs several hub processes on one database: each must see the others' failures."""
+    second = TlsHub(hub_with_admin.data, school)
+    try:
+        hubs = [hub_with_admin, second, hub_with_admin, second]
+        statuses = [try_login(browser_session(h), h, "admin", f"guess-{i}").status_code for i, h in enumerate(hubs)]
+        assert statuses == [401, 401, 401, 429]
+    finally:
+        second.stop()
+
+
+def test_enrollment_token_and_api_token_guesses_are_slowed(hub_with_admin):
+    session = browser_session(hub_with_admin)
+    key = "A" * 43
+    statuses = [session.post(hub_with_admin.url + "/api/v1/enroll", json={
+        "board_id": f"cb-guess{i}", "public_key": key, "enrollment_token": f"cbt_guess{i}", "room": "R101"}).status_code
+        for i in range(6)]
+    assert statuses[:5] == [403] * 5 and statuses[5] == 429
+    real = session.post(hub_with_admin.url + "/api/v1/enroll", json={
+        "board_id": "cb-real", "public_key": key, "enrollment_token": hub_with_admin.token, "room": "R101"})
+    assert real.status_code == 429 and real.headers["Retry-After"]  # the right token waits too
+    claims = [session.post(hub_with_admin.url + "/api/v1/claims", headers={"Authorization": f"Bearer cbu_{i}"},
+                           json={}).status_code for i in range(6)]
+    assert claims == [401] * 5 + [429]
+    events = [e for e, _, _ in hub_with_admin.access_log()]
+    assert events.count("enroll.failed") == 5 and "enroll.throttled" in events
+    assert events.count("api.failed") == 5 and "api.throttled" in events
