@@ -60,7 +60,7 @@ def ensure_certificate(data_dir: Path, names: list[str]) -> tuple[Path, Path]:
 def default_names(host: str) -> list[str]:
     """What boards may call the hub by: the bind address (unless a wildcard), this machine's names, loopback."""
     names = [socket.gethostname(), socket.getfqdn(), "localhost", "127.0.0.1", "::1"]
-    if host not in ("", "0.0.0.0", "::"):
+    if host not in ("", "0.0.0.0", "::"):  # nosec B104: a comparison (is it a wildcard?), not a bind
         names.insert(0, host)
     return names
 
