@@ -89,12 +89,17 @@ def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqt
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.config["BROKER"].write()
+    if tls:
+        try:
+            app.config["TLS_FINGERPRINT"] = fingerprint(first_certificate(tls[0]))
+        except CertificateError as exc:
+            raise click.ClickException(str(exc)) from None
 
     def announce() -> None:
         scheme = "https" if tls else "http"
         click.echo(f"hub serving on {scheme}://{host}:{port}/ (data in {data_dir})", err=True)
         if tls:
-            click.echo(f"TLS certificate SHA-256 fingerprint: {fingerprint(first_certificate(tls[0]))}", err=True)
+            click.echo(f"TLS certificate SHA-256 fingerprint: {app.config['TLS_FINGERPRINT']}", err=True)
         elif not behind_proxy:
             click.echo("WARNING: plain HTTP: passwords and enrollment tokens cross the network readable", err=True)
 

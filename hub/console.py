@@ -127,7 +127,8 @@ def boards():
     rejections = BundleRejection.select().order_by(BundleRejection.at.desc()).limit(10)
     school = school_content()
     return render_template("boards.html", rows=rows, rejections=rejections, rooms=school["rooms"],
-                           classes=school["classes"], records=UsageRecord.select().count())
+                           classes=school["classes"], records=UsageRecord.select().count(),
+                           tls_fingerprint=current_app.config.get("TLS_FINGERPRINT", ""))
 
 
 @console.post("/claim")

@@ -28,10 +28,11 @@ def run(app, host: str, port: int, threads: int, tls: tuple[Path, Path] | None,
 
         from .security.tls import server_context
 
+        context = server_context(*tls)  # first: a clear error for a pair that does not fit
         server = wsgi.Server((host, port), app, numthreads=threads, request_queue_size=64, timeout=30)
         server.max_request_body_size = MAX_BODY
         adapter = BuiltinSSLAdapter(str(tls[0]), str(tls[1]))
-        adapter.context = server_context(*tls)  # TLS 1.2 at least; a clear error for a bad pair
+        adapter.context = context  # TLS 1.2 at least
         server.ssl_adapter = adapter
         server.prepare()
         close, serve = server.stop, server.serve

@@ -42,6 +42,8 @@ def test_every_console_page_loads_without_a_csp_violation_and_its_script_runs(co
     for path in PAGES:
         response = page.goto(tls_hub.url + path, timeout=20000)
         assert response.status == 200, path
+        if path == "/":
+            assert tls_hub.fingerprint in page.content()  # IT staff read it here to compare with a board's
     page.click("#talk")  # page.js runs: headless Chromium has no microphone, so the script says so
     page.wait_for_selector("#pagestate:not(:empty)", timeout=10000)
     assert "麦克风" in page.text_content("#pagestate") or "失败" in page.text_content("#pagestate")

@@ -62,3 +62,18 @@ def test_an_impostor_with_another_certificate_is_refused(tmp_path, tls_hub, scho
     finally:
         impostor.stop()
         board.stop()
+
+
+def test_a_certificate_that_does_not_fit_is_a_clear_error(tmp_path):
+    from click.testing import CliRunner
+
+    from hub.cli import hub
+    from hub.security.tls import ensure_certificate
+
+    cert, _ = ensure_certificate(tmp_path / "a", ["127.0.0.1"])
+    _, other_key = ensure_certificate(tmp_path / "b", ["127.0.0.1"])
+    data = ["--data", str(tmp_path / "hub"), "--port", "1"]
+    result = CliRunner().invoke(hub, ["serve", *data, "--cert", str(cert), "--key", str(other_key)])
+    assert result.exit_code == 1 and "cannot use" in result.output
+    result = CliRunner().invoke(hub, ["serve", *data, "--cert", str(cert)])
+    assert result.exit_code == 2 and "--cert and --key go together" in result.output
