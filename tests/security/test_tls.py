@@ -77,3 +77,13 @@ def test_a_certificate_that_does_not_fit_is_a_clear_error(tmp_path):
     assert result.exit_code == 1 and "cannot use" in result.output
     result = CliRunner().invoke(hub, ["serve", *data, "--cert", str(cert)])
     assert result.exit_code == 2 and "--cert and --key go together" in result.output
+
+
+def test_it_staff_claim_over_tls_with_the_fingerprint_and_not_without(tls_hub):
+    from provisioning.claims import ClaimError, HubAdmin
+
+    token = tls_hub.cli("create-user", "admin", "--password", "a-long-password").rsplit("API token: ", 1)[1].strip()
+    with pytest.raises(ClaimError, match="fingerprint"):
+        HubAdmin(tls_hub.url, token).claim("ABCD-2345", "R101")
+    HubAdmin(tls_hub.url, token, fingerprint=tls_hub.fingerprint).claim("ABCD-2345", "R101")
+    assert ("claim", "admin", 1) in tls_hub.access_log()
