@@ -84,10 +84,6 @@ def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqt
         tls = (cert, key) if cert else ensure_certificate(data_dir, default_names(host))
     app = open_hub(data_dir, db_url, host=host, port=port, mqtt_host=mqtt_host, mqtt_port=mqtt_port,
                    tls=tls is not None or behind_proxy, broker_dir=broker_dir, mqtt_tls=mqtt_tls)
-    if behind_proxy:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.config["BROKER"].write()
     if tls:
         try:
@@ -104,7 +100,7 @@ def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqt
             click.echo("WARNING: plain HTTP: passwords and enrollment tokens cross the network readable", err=True)
 
     try:
-        run(app, host, port, threads, tls, announce)
+        run(app, host, port, threads, tls, announce, behind_proxy=behind_proxy)
     except CertificateError as exc:
         raise click.ClickException(str(exc)) from None
     finally:

@@ -14,13 +14,19 @@ MAX_BODY = 8 * 1024 * 1024
 
 
 def run(app, host: str, port: int, threads: int, tls: tuple[Path, Path] | None,
-        announce: Callable[[], None] = lambda: None) -> None:
-    """Serve until SIGTERM or SIGINT; ``announce`` is called once the socket is bound."""
+        announce: Callable[[], None] = lambda: None, behind_proxy: bool = False) -> None:
+    """Serve until SIGTERM or SIGINT; ``announce`` is called once the socket is bound.
+
+    ``behind_proxy``: plain HTTP from a reverse proxy on this machine, whose X-Forwarded-For/-Proto/-Host
+    (one hop) name the real client, so sign-in limits and the access log count the client, not the proxy.
+    """
     stop = threading.Event()
     if tls is None:
         from waitress.server import create_server
 
-        server = create_server(app, host=host, port=port, threads=threads, max_request_body_size=MAX_BODY)
+        proxy = {"trusted_proxy": "127.0.0.1", "trusted_proxy_count": 1,
+                 "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host"} if behind_proxy else {}
+        server = create_server(app, host=host, port=port, threads=threads, max_request_body_size=MAX_BODY, **proxy)
         close, serve = server.close, server.run
     else:
         from cheroot import wsgi
@@ -39,6 +45,9 @@ def run(app, host: str, port: int, threads: int, tls: tuple[Path, Path] | None,
 
     def on_signal(*_):
         stop.set()
+        if tls is None:
+            close()
+            raise SystemExit(0)  # waitress's loop ends on it (and shuts its workers) even with idle keep-alives open
         threading.Thread(target=close, daemon=True).start()  # cheroot's stop joins its threads: not in a handler
 
     signal.signal(signal.SIGTERM, on_signal)

@@ -85,3 +85,43 @@ def test_enrollment_token_and_api_token_guesses_are_slowed(hub_with_admin):
     events = [e for e, _, _ in hub_with_admin.access_log()]
     assert events.count("enroll.failed") == 5 and "enroll.throttled" in events
     assert events.count("api.failed") == 5 and "api.throttled" in events
+
+
+def test_behind_a_proxy_the_client_address_counts_and_cookies_are_secure(tmp_path, school):
+    import json
+    import re
+    import sqlite3
+    import subprocess
+    import sys
+
+    import requests
+
+    from tests.conftest import free_port
+    from tests.sync.conftest import wait_port
+
+    data, port = tmp_path / "hub", free_port()
+    school_file = tmp_path / "school.json"
+    school_file.write_text(json.dumps(school, ensure_ascii=False), encoding="utf-8")
+    cli = [sys.executable, "-m", "classboard", "hub"]
+    subprocess.run(cli + ["seed", "--data", str(data), "--from-json", str(school_file)], check=True, capture_output=True)
+    proc = subprocess.Popen(cli + ["serve", "--behind-proxy", "--data", str(data), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_port(url + "/api/v1/time")
+        session = requests.Session()
+        proxied = {"X-Forwarded-For": "10.9.8.7", "X-Forwarded-Proto": "https"}
+        page = session.get(url + "/login", headers=proxied)
+        assert "Secure" in page.headers["Set-Cookie"]
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        session.cookies.set("session", page.cookies["session"])  # requests keeps Secure cookies off plain http
+        answer = session.post(url + "/login", data={"username": "admin", "password": "x", "csrf": token},
+                              headers=proxied)
+        assert answer.status_code == 401
+        conn = sqlite3.connect(data / "hub.sqlite3")
+        rows = conn.execute("SELECT event, address FROM accesslog").fetchall()
+        conn.close()
+        assert rows == [("login.failed", "10.9.8.7")]
+    finally:
+        proc.terminate()
+        proc.wait(15)
