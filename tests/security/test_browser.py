@@ -4,20 +4,10 @@ from __future__ import annotations
 import pytest
 
 from tests.security.test_signin import PASSWORD
-from tests.ui.conftest import CHROMIUM_ARGS
+from tests.ui.conftest import browser  # noqa: F401  (Debian's Chromium via Playwright, one per module)
 
 pytestmark = pytest.mark.integration
 PAGES = ["/", "/notices", "/school", "/console/report", "/console/import", "/console/broadcast"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
