@@ -70,9 +70,11 @@ def hub() -> None:
 @click.option("--behind-proxy", is_flag=True,
               help="A reverse proxy in front terminates TLS: trust its X-Forwarded-For/-Proto (one hop) and "
                    "serve plain HTTP to it; bind --host 127.0.0.1.")
+@click.option("--witness", "witness_url", default="", envvar="CLASSBOARD_HUB_WITNESS_URL",
+              help="The district witness's URL: board keys and checkpoints are forwarded there.")
 def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqtt_port: int, mqtt_tls: bool,
           broker_dir: Path | None, threads: int, cert: Path | None, key: Path | None, plain_http: bool,
-          behind_proxy: bool) -> None:
+          behind_proxy: bool, witness_url: str) -> None:
     """Serve the board API and the web console (HTTPS unless --plain-http or --behind-proxy)."""
     from .security.tls import CertificateError, default_names, ensure_certificate, first_certificate, fingerprint
     from .server import run
@@ -83,7 +85,8 @@ def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqt
     if not (plain_http or behind_proxy):
         tls = (cert, key) if cert else ensure_certificate(data_dir, default_names(host))
     app = open_hub(data_dir, db_url, host=host, port=port, mqtt_host=mqtt_host, mqtt_port=mqtt_port,
-                   tls=tls is not None or behind_proxy, broker_dir=broker_dir, mqtt_tls=mqtt_tls)
+                   tls=tls is not None or behind_proxy, broker_dir=broker_dir, mqtt_tls=mqtt_tls,
+                   witness_url=witness_url)
     app.config["BROKER"].write()
     if tls:
         try:

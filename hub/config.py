@@ -19,6 +19,8 @@ class HubConfig:
     tls: bool = False  # served over HTTPS (by the hub itself or a proxy in front): cookies get Secure
     broker_dir: Path | None = None  # where the hub writes Mosquitto's config, users and ACLs (None: not managed)
     mqtt_tls: bool = False  # the broker's listener speaks TLS with the hub's certificate
+    # the district's witness (``classboard witness serve``): enrollments and checkpoints are forwarded there
+    witness_url: str = field(default_factory=lambda: os.environ.get("CLASSBOARD_HUB_WITNESS_URL", ""))
 
     @property
     def database_url(self) -> str:
