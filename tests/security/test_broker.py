@@ -45,7 +45,7 @@ def enroll(client, token, board_id, room):
 def test_a_board_reads_only_its_own_topics_and_writes_only_its_status(broker_hub):
     from hub.bundles import school_id
     from hub.enrollment import create_token
-    from protocol.mqtt import alert_topic, board_topic
+    from protocol.mqtt import alert_topic, board_topic, zone_name, zone_topic
 
     app, client, port = broker_hub
     token = create_token()
@@ -65,8 +65,10 @@ def test_a_board_reads_only_its_own_topics_and_writes_only_its_status(broker_hub
     assert push.command(school, "cb-other", "reboot")
     assert push.publish("classboard/OTHER-SCHOOL/alert", b"another school's alert")
     assert push.alert(school, "演练", "请撤离")
+    own_zone, other_zone = zone_topic(school, zone_name("school")), zone_topic(school, zone_name("board", "cb-other"))
+    assert push.publish(own_zone, b"whole school") and push.publish(other_zone, b"another room only")
     topics = sorted(topic for topic, _ in board.received())
-    assert topics == sorted([board_topic(school, "cb-mine", "command"), alert_topic(school)])
+    assert topics == sorted([board_topic(school, "cb-mine", "command"), alert_topic(school), own_zone])
 
     hub_probe.received(0.5)  # drain what the hub itself published above
     board.publish(alert_topic(school), b"forged alarm")
