@@ -245,12 +245,13 @@ def update(config_file: Path | None, root: Path, check: bool, deadline: float) -
     import subprocess
 
     from edge.bundle_store import get_setting
-    from edge.sync.client import HubClient, HubRefused, HubUnavailable
+    from edge.sync.client import HubRefused, HubUnavailable
+    from edge.sync.enroll import hub_client
     from edge.sync.update import download, fetch_offer
     from edge.updater import UpdateError, Updater
 
     b = open_board(config_file)
-    client = HubClient(get_setting("enroll.hub_url") or b.config.hub.url, b.id, b.key)
+    client = hub_client(b)
     try:
         manifest = fetch_offer(b, client)
         if manifest is None:

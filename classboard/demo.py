@@ -98,7 +98,7 @@ class Demo:
                            capture_output=True)
         token = subprocess.run(_cmd("hub", "token", "create", "--data", hub_data), check=True, env=env,
                                capture_output=True, text=True).stdout.strip().splitlines()[-1]
-        self.spawn(_cmd("hub", "serve", "--host", HOST, "--port", str(self.hub_port), "--data", hub_data,
+        self.spawn(_cmd("hub", "serve", "--plain-http", "--host", HOST, "--port", str(self.hub_port), "--data", hub_data,
                         *mqtt_args), env, "hub")
         if not wait_http(f"http://{HOST}:{self.hub_port}/api/v1/time"):
             raise click.ClickException(f"the hub did not start; see {self.workdir / 'hub.log'}")

@@ -46,6 +46,7 @@ class HubSection:
     url: str = ""
     enrollment_token: str = ""
     room: str = ""
+    tls_fingerprint: str = ""  # the hub certificate's SHA-256 (classboard hub fingerprint); empty: pinned on first use
     pull_interval_s: int = 300
     batch_size: int = 2000
 

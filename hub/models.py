@@ -156,6 +156,26 @@ class AccessLog(BaseModel):
     detail = TextField(default="")
 
 
+class Throttle(BaseModel):
+    """Failed guesses per account or per source address (``login.account:zhang``, ``login.address:10.0.0.9``).
+
+    In the database, not in memory: a district runs several hub processes and
+    a guesser must not get a fresh budget from each (see hub/security/throttle.py).
+    """
+    key = CharField(primary_key=True)
+    failures = IntegerField(default=0)
+    last_failure = DateTimeField(index=True)
+    next_allowed = DateTimeField(null=True)
+
+
+class BrokerCredential(BaseModel):
+    """A board's MQTT user (issued at enrollment): only the salted hash is kept, in Mosquitto's own format."""
+    board_id = CharField(primary_key=True)
+    username = CharField(unique=True)
+    password_hash = CharField()
+    issued_at = DateTimeField()
+
+
 class ReportCount(BaseModel):
     """Qualifying-record counts per (clause, unit, week): what the report is built from.
 
@@ -222,4 +242,5 @@ class GroupOffer(BaseModel):
 
 
 ALL_MODELS = [SchoolData, Notice, Board, Claim, EnrollmentToken, UsageRecord, BundleRejection, ConsoleUser,
-              CommandLog, AccessLog, ReportCount, ReportSlot, BoardHour, Release, GroupOffer, BoardCheckpoint]
+              CommandLog, AccessLog, ReportCount, ReportSlot, BoardHour, Release, GroupOffer, BoardCheckpoint,
+              Throttle, BrokerCredential]

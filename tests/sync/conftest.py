@@ -37,7 +37,7 @@ class HubProcess:
                        capture_output=True)
         self.token = subprocess.run(cli + ["token", "create", "--data", str(data)], check=True, capture_output=True,
                                     text=True).stdout.strip()
-        args = cli + ["serve", "--data", str(data), "--port", str(self.port)]
+        args = cli + ["serve", "--plain-http", "--data", str(data), "--port", str(self.port)]
         if mqtt_port:
             args += ["--mqtt-host", "127.0.0.1", "--mqtt-port", str(mqtt_port)]
         self.log = open(data.parent / "hub.log", "wb")
