@@ -11,7 +11,9 @@ from playhouse.db_url import connect
 from .models import ALL_MODELS, database
 
 
-SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal", "busy_timeout": 10000}
+# synchronous=full: in WAL mode "normal" syncs only at checkpoints, so a power cut could take back batches the hub
+# had already acknowledged, and the board deletes what was acknowledged (tests/reliability/test_power_cut.py)
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "full", "busy_timeout": 10000}
 # Test-only: when set, every write transaction sleeps this many seconds after its writes and before its commit,
 # and appends "in <pid>" / "committed <pid>" lines to CLASSBOARD_TEST_WRITE_TRACE, so the reliability suite can
 # SIGKILL a hub inside an ingest transaction and prove the kill landed there (tests/reliability/). Unset in use.

@@ -86,14 +86,33 @@ def hub_log(db_url: str, board_id: str) -> list[dict]:
         database.close()
 
 
-def log_problems(records: list[dict], public_key) -> list[str]:
-    """Why this copy of a board's log does not verify against the board's key (empty: it verifies)."""
-    from protocol.records import verify_chain
+def log_problems(records: list[dict], public_key, after: dict | None = None) -> list[str]:
+    """Why this copy of a board's log does not verify against the board's key (empty: it verifies).
+    ``after``: the last record of a prefix verified before, which ``records`` continue."""
+    from protocol.records import GENESIS, verify_chain
 
-    report = verify_chain(records, public_key)
+    start_seq, start_prev = (after["seq"] + 1, after["hash"]) if after else (1, GENESIS)
+    report = verify_chain(records, public_key, start_prev=start_prev, start_seq=start_seq)
     seqs = [r["seq"] for r in records]
-    gaps = [] if seqs == list(range(1, len(seqs) + 1)) else ["sequence numbers are not 1..n"]
+    gaps = [] if seqs == list(range(start_seq, start_seq + len(seqs))) else ["sequence numbers have a gap"]
     return report.problems + gaps
+
+
+class GrowingLog:
+    """Verifies a log that only grows, each record once: what was verified must stay exactly as it was."""
+
+    def __init__(self, public_key) -> None:
+        self.key, self.seen = public_key, []
+
+    def problems(self, records: list[dict]) -> list[str]:
+        known = [(r["id"], r["hash"]) for r in records[:len(self.seen)]]
+        if known != [(r["id"], r["hash"]) for r in self.seen]:
+            return ["records verified before have changed or gone"]
+        fresh = records[len(self.seen):]
+        found = log_problems(fresh, self.key, self.seen[-1] if self.seen else None)
+        if not found:
+            self.seen += fresh
+        return found
 
 
 def board_key(data_dir: Path):
