@@ -73,46 +73,77 @@ def exactly_once(journal: Journal, rows: list[dict]) -> Verdict:
 
 
 # -- the hub's copy of a board's log -------------------------------------------------------------------
-def hub_log(db_url: str, board_id: str) -> list[dict]:
-    """The board's records as the hub holds them, in log order (opens the hub's database in this process)."""
+def hub_log(db_url: str, board_id: str) -> tuple[list[dict], list[str]]:
+    """The board's records as the hub holds them, in log order, and the checkpoints the hub holds for it
+    (opens the hub's database in this process)."""
     from hub.db import open_database
     from hub.models import database
     from hub.report.source import wire_records
 
     open_database(db_url)
     try:
-        return list(wire_records(board_id))
+        return list(wire_records(board_id)), hub_checkpoints(board_id)
     finally:
         database.close()
 
 
-def log_problems(records: list[dict], public_key, after: dict | None = None) -> list[str]:
-    """Why this copy of a board's log does not verify against the board's key (empty: it verifies).
-    ``after``: the last record of a prefix verified before, which ``records`` continue."""
-    from protocol.records import GENESIS, verify_chain
-
-    start_seq, start_prev = (after["seq"] + 1, after["hash"]) if after else (1, GENESIS)
-    report = verify_chain(records, public_key, start_prev=start_prev, start_seq=start_seq)
-    seqs = [r["seq"] for r in records]
-    gaps = [] if seqs == list(range(start_seq, start_seq + len(seqs))) else ["sequence numbers have a gap"]
-    return report.problems + gaps
+def log_problems(records: list[dict], public_key, checkpoints: list[str]) -> list[str]:
+    """Why this copy of a board's log does not verify (empty: it verifies): every record's leaf hash must
+    recompute from its fields, seqs run 1..n, and every checkpoint the board signed (verified with its key)
+    must name the Merkle root of exactly the first ``size`` stored leaves, the newest one all of them."""
+    return GrowingLog(public_key).problems(records, checkpoints)
 
 
 class GrowingLog:
-    """Verifies a log that only grows, each record once: what was verified must stay exactly as it was."""
+    """Verifies a log that only grows, each record once: what was verified must stay exactly as it was.
+    Keeps the root at every size, so each check costs only the records added since the last one.
+    ``newest_covers_all``: the hub signs nothing itself, so its newest checkpoint must cover every record it
+    holds; a board may hold records newer than its last checkpoint (signed with the next upload)."""
 
-    def __init__(self, public_key) -> None:
-        self.key, self.seen = public_key, []
+    def __init__(self, public_key, newest_covers_all: bool = True) -> None:
+        from protocol.merkle import Frontier
 
-    def problems(self, records: list[dict]) -> list[str]:
-        known = [(r["id"], r["hash"]) for r in records[:len(self.seen)]]
-        if known != [(r["id"], r["hash"]) for r in self.seen]:
+        self.key, self.seen, self.frontier, self.roots = public_key, [], Frontier(), [None]
+        self.require_newest = newest_covers_all
+
+    def problems(self, records: list[dict], checkpoints: list[str]) -> list[str]:
+        from protocol.checkpoint import CheckpointError, verify_checkpoint
+        from protocol.records import record_leaf
+
+        found = []
+        if [(r["id"], r["hash"]) for r in records[:len(self.seen)]] != self.seen:
             return ["records verified before have changed or gone"]
-        fresh = records[len(self.seen):]
-        found = log_problems(fresh, self.key, self.seen[-1] if self.seen else None)
-        if not found:
-            self.seen += fresh
+        for rec in records[len(self.seen):]:
+            leaf = record_leaf(rec)
+            if leaf.hex() != rec["hash"]:
+                found.append(f"seq {rec['seq']}: its leaf hash does not recompute from its fields")
+            if rec["seq"] != len(self.seen) + 1:
+                found.append(f"seq {rec['seq']} stands at place {len(self.seen) + 1}")
+            if found:
+                return found
+            self.seen.append((rec["id"], rec["hash"]))
+            self.frontier.append(leaf)
+            self.roots.append(self.frontier.root())
+        newest = 0
+        for text in checkpoints:
+            try:
+                point = verify_checkpoint(text, self.key)
+            except CheckpointError as exc:
+                found.append(f"checkpoint does not verify: {exc}")
+                continue
+            newest = max(newest, point.size)
+            if point.size >= len(self.roots) or self.roots[point.size] != point.root:
+                found.append(f"the checkpoint for {point.size} records does not match the records held")
+        if records and newest != len(records) and self.require_newest:
+            found.append(f"the newest checkpoint covers {newest} of {len(records)} records")
         return found
+
+
+def hub_checkpoints(board_id: str) -> list[str]:
+    from hub.models import BoardCheckpoint
+
+    return [row.text for row in BoardCheckpoint.select(BoardCheckpoint.text).where(
+        BoardCheckpoint.board_id == board_id).order_by(BoardCheckpoint.size)]
 
 
 def board_key(data_dir: Path):

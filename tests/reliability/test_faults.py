@@ -47,11 +47,11 @@ def test_every_network_fault_fires_and_each_acknowledged_record_arrives_once(tmp
     fired = proxy.summary()["fired"]
     assert all(fired[kind] >= EACH_AT_LEAST for kind in FAULTS), fired
     assert proxy.retries_acked_again >= EACH_AT_LEAST  # batches the hub had committed really came again
-    rows = hub_log(db_url, board_id_of(board_dir))
+    rows, checkpoints = hub_log(db_url, board_id_of(board_dir))
     verdict = exactly_once(Journal.read(journal), rows)
     assert verdict.acknowledged > 50
     assert (verdict.lost, verdict.duplicates, verdict.strays, verdict.out_of_order) == (0, 0, 0, 0)
     assert verdict.held == verdict.acknowledged  # nobody was killed: nothing may be in flight
-    assert log_problems(rows, board_key(board_dir).public_key()) == []
+    assert log_problems(rows, board_key(board_dir).public_key(), checkpoints) == []
     report("network_faults", {"fired": fired, "uploads": proxy.uploads,
                               "retries_of_committed_batches": proxy.retries_acked_again} | verdict.as_json())

@@ -82,11 +82,19 @@ def test_sigkill_of_board_and_hub_at_random_points_loses_and_doubles_nothing(tmp
         start_board()
         killer.start()
         while board_kills < BOARD_KILLS and time.monotonic() < deadline:
-            if rng.random() < 0.8:  # most kills after this life acknowledged a record; the rest anywhere
-                until = time.monotonic() + 5
-                while time.monotonic() < until and Journal.read(journal).done_in(life) == 0:
-                    time.sleep(0.01)
-            time.sleep(rng.uniform(0.02, 0.3))
+            aim = rng.random()
+            if aim < 0.3:  # aimed: right after the hub committed a batch, before the board heard (a retry follows)
+                committed = sum(n for (word, _), n in write_trace(trace).items() if word == "committed")
+                until = time.monotonic() + 3
+                while time.monotonic() < until and sum(
+                        n for (word, _), n in write_trace(trace).items() if word == "committed") == committed:
+                    time.sleep(0.001)
+            else:
+                if aim < 0.8:  # after this life acknowledged a record; the rest anywhere, starting up included
+                    until = time.monotonic() + 5
+                    while time.monotonic() < until and Journal.read(journal).done_in(life) == 0:
+                        time.sleep(0.01)
+                time.sleep(rng.uniform(0.02, 0.3))
             board.kill()
             board.join(10)
             board_kills += 1
@@ -109,13 +117,13 @@ def test_sigkill_of_board_and_hub_at_random_points_loses_and_doubles_nothing(tmp
                "retries_of_committed_batches": proxy.retries_acked_again, "uploads": proxy.uploads}
     assert (board_kills, hub_kills) == (BOARD_KILLS, HUB_KILLS), figures
     assert board_kills_after_writes >= BOARD_KILLS * 0.7, figures  # kills landed after records were acknowledged
-    assert hub_kills_mid_transaction >= HUB_KILLS * 0.3, figures  # inside ingest transactions, proved by the hook's trace
-    assert hub_kills_after_commits >= HUB_KILLS * 0.3, figures  # and after that hub had committed batches
+    assert hub_kills_mid_transaction >= HUB_KILLS * 0.2, figures  # inside ingest transactions, proved by the hook's trace
+    assert hub_kills_after_commits >= HUB_KILLS * 0.2, figures  # and after that hub had committed batches
     assert proxy.retries_acked_again >= 5, figures  # batches the hub had committed came again and were acked again
-    rows = hub_log(db_url, board_id_of(board_dir))
+    rows, checkpoints = hub_log(db_url, board_id_of(board_dir))
     verdict = exactly_once(Journal.read(journal), rows)
     assert (verdict.lost, verdict.duplicates, verdict.strays, verdict.out_of_order) == (0, 0, 0, 0)
     assert verdict.in_flight_kept <= board_kills  # at most the one record in flight at each kill, each once
     assert verdict.acknowledged >= 500
-    assert log_problems(rows, board_key(board_dir).public_key()) == []
+    assert log_problems(rows, board_key(board_dir).public_key(), checkpoints) == []
     report(f"kills_{database}", {"seconds": round(time.monotonic() - started)} | figures | verdict.as_json())

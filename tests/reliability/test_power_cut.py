@@ -10,7 +10,8 @@ import time
 import pytest
 from werkzeug.serving import make_server
 
-from tests.reliability.harness import GrowingLog, Journal, exactly_once, hub_log, log_problems, report
+from tests.reliability.harness import GrowingLog, Journal, exactly_once, hub_checkpoints, hub_log, log_problems, \
+    report
 from edge.sync.service import SyncService
 from tests.reliability.powercut import PowerCut, apsw_factory
 
@@ -70,6 +71,12 @@ def board_log(board) -> list[dict]:
     return [as_wire(r, board.id) for r in m.UsageRecord.select().order_by(m.UsageRecord.seq)]
 
 
+def board_checkpoints() -> list[str]:
+    from edge.store import models as m
+
+    return [row.text for row in m.LogCheckpoint.select(m.LogCheckpoint.text).order_by(m.LogCheckpoint.size)]
+
+
 def acked_by_hub(board) -> set[str]:
     """Records the board no longer keeps in its outbox: the hub acknowledged them."""
     from edge.store import models as m
@@ -109,7 +116,7 @@ def test_power_cut_on_the_board_store_loses_nothing_acknowledged(tmp_path, schoo
     try:
         board = make_board(data, hub.url, token)  # enrolled with its bundle before the cuts begin
         SyncService(board).cycle()
-        log = GrowingLog(board.key.public_key())
+        log = GrowingLog(board.key.public_key(), newest_covers_all=False)
         pull_the_plug(board.db)
         for life in range(CUTS + 1):
             board = make_board(data, hub.url, token)  # the reboot: opens, checks and migrates the store
@@ -118,7 +125,7 @@ def test_power_cut_on_the_board_store_loses_nothing_acknowledged(tmp_path, schoo
             records = board_log(board)
             held = {r["id"] for r in records}
             assert not [k for k, rid in journal.done.items() if rid not in held], "acknowledged records were lost"
-            assert log.problems(records) == []
+            assert log.problems(records, board_checkpoints()) == []
             checked += 1
             if life == CUTS:
                 break
@@ -137,11 +144,11 @@ def test_power_cut_on_the_board_store_loses_nothing_acknowledged(tmp_path, schoo
     finally:
         hub.stop()
     assert (vfs.cuts, opened_clean, checked) == (CUTS, CUTS + 1, CUTS + 1)
-    rows = hub_log(f"sqlite:///{tmp_path / 'hub' / 'hub.sqlite3'}", board_id)
+    rows, checkpoints = hub_log(f"sqlite:///{tmp_path / 'hub' / 'hub.sqlite3'}", board_id)
     verdict = exactly_once(journal, rows)
     assert (verdict.lost, verdict.duplicates, verdict.strays, verdict.out_of_order) == (0, 0, 0, 0)
     assert verdict.acknowledged >= CUTS  # the cuts landed after writes, not only while opening
-    assert log_problems(rows, key.public_key()) == []
+    assert log_problems(rows, key.public_key(), checkpoints) == []
     report("power_cuts_board", {"cuts": vfs.cuts, "store_opened_clean": opened_clean,
                                 "seconds": round(time.monotonic() - started)} | verdict.as_json())
 
@@ -168,7 +175,7 @@ def test_power_cut_on_a_sqlite_hub_loses_nothing_it_acknowledged(tmp_path, schoo
             records = list(wire_records(board.id))
             lost = acked_by_hub(board) - {r["id"] for r in records}
             assert not lost, f"after cut {life}: {len(lost)} records the hub had acknowledged are gone"
-            assert log.problems(records) == []
+            assert log.problems(records, hub_checkpoints(board.id)) == []
             checked += 1
             if life == CUTS:
                 break
@@ -183,7 +190,7 @@ def test_power_cut_on_a_sqlite_hub_loses_nothing_it_acknowledged(tmp_path, schoo
             if board.usage.outbox_depth() == 0:
                 break
         assert board.usage.outbox_depth() == 0
-        rows = list(wire_records(board.id))
+        rows, checkpoints = list(wire_records(board.id)), hub_checkpoints(board.id)
     finally:
         hub.stop()
         board.stop()
@@ -192,6 +199,6 @@ def test_power_cut_on_a_sqlite_hub_loses_nothing_it_acknowledged(tmp_path, schoo
     verdict = exactly_once(journal, rows)
     assert (verdict.lost, verdict.duplicates, verdict.strays, verdict.out_of_order) == (0, 0, 0, 0)
     assert verdict.held == verdict.acknowledged  # the board was never cut: nothing was in flight
-    assert log_problems(rows, board.key.public_key()) == []
+    assert log_problems(rows, board.key.public_key(), checkpoints) == []
     report("power_cuts_hub_sqlite", {"cuts": vfs.cuts, "seconds": round(time.monotonic() - started)}
            | verdict.as_json())
