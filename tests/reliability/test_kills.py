@@ -67,7 +67,7 @@ def test_sigkill_of_board_and_hub_at_random_points_loses_and_doubles_nothing(tmp
                         break
                     time.sleep(0.002)
             else:
-                time.sleep(hub_rng.uniform(0.1, 0.8))
+                time.sleep(hub_rng.uniform(0.05, 0.5))
             hub.kill()
             hub_kills += 1
             seen = write_trace(trace)
@@ -94,7 +94,7 @@ def test_sigkill_of_board_and_hub_at_random_points_loses_and_doubles_nothing(tmp
                     until = time.monotonic() + 5
                     while time.monotonic() < until and Journal.read(journal).done_in(life) == 0:
                         time.sleep(0.01)
-                time.sleep(rng.uniform(0.02, 0.3))
+                time.sleep(rng.uniform(0.01, 0.2))
             board.kill()
             board.join(10)
             board_kills += 1
