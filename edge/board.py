@@ -15,6 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 
 from .bundle_store import apply_bundle, get_setting, put_setting
+from .changes import Changes
 from .clock import Clock, SystemClock
 from .config import BoardConfig
 from .identity import load_or_create_key
@@ -54,6 +55,8 @@ class Board:
         self.bells = BellPlan(self.zone, self.calendar)
         self.usage = UsageMeter(self.db, self.clock, self.key, self.id)
         self.scheduler = Scheduler(self.clock)
+        self.changes = Changes()
+        self.scheduler.on_poke.append(self.changes.notify)
         self.rollcall = RollCall(self.db, self.clock, self.usage, self.zone)
         self.teachers = TeacherDesk(self.clock, self.usage, self.class_id)
         self.started_at = self.clock.now()

@@ -27,7 +27,7 @@ def create_app(board, hooks: dict[str, Callable[[], Any]] | None = None) -> Flas
     @app.context_processor
     def inject() -> dict[str, Any]:
         return {"t": app.config["T"], "lang": lang, "orientation": board.config.ui.orientation,
-                "idle_s": board.config.ui.idle_timeout_s}
+                "idle_s": board.config.ui.idle_timeout_s, "rotate_ms": board.config.ui.notice_rotate_ms}
 
     @app.after_request
     def security_headers(response):

@@ -40,12 +40,15 @@ def index():
 
 
 def _render_home(board) -> str:
+    from .events import version_of
+
     view = home_view(board, current_app.config["T"], current_app.config["LANG"])
+    version = version_of(view)  # the page compares the pushed version with this one
     if view.emergency:  # takes over the whole screen until it ends
-        return render_template("emergency.html", v=view)
+        return render_template("emergency.html", v=view, version=version)
     if view.exam:
-        return render_template("exam.html", v=view, exam=view.exam)
-    return render_template("home.html", v=view)
+        return render_template("exam.html", v=view, exam=view.exam, version=version)
+    return render_template("home.html", v=view, version=version)
 
 
 @timetable.get("/week")
