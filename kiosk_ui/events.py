@@ -16,7 +16,7 @@ import time
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
-from .present import home_view
+from .present import active_emergency, home_view
 
 events = Blueprint("events", __name__)
 STREAM_S = 55.0  # then the page reconnects: threads are freed, and a restarted server is found again
@@ -57,10 +57,17 @@ def home_events():
 
 
 def current_state(board) -> dict:
+    emergency = active_emergency(board)  # checked first and alone: a takeover need not wait for the rest of home
+    if emergency:
+        return {"version": emergency_version(emergency), "emergency": True, "next_change_s": None}
     state = dict(current_app.config["HOME_CACHE"].get(board, "home.json", lambda: _state(board)))
     change = state.pop("next_change")
     state["next_change_s"] = max(0, int((change - board.clock.now()).total_seconds())) if change else None
     return state
+
+
+def emergency_version(emergency: dict) -> str:
+    return "emergency:" + str(hash(repr(sorted(emergency.items()))))
 
 
 def version_of(view) -> str:
