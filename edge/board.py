@@ -26,6 +26,7 @@ from .services.notices import NoticeBoard
 from .services.timetable import Timetable
 from .services.attendance import RollCall
 from .services.teacher_session import TeacherDesk
+from .services.student_corner import StudentCorner
 from .services.usage import UsageMeter
 from .store import StoreOpening, open_store
 from .store import models as m
@@ -59,6 +60,7 @@ class Board:
         self.scheduler.on_poke.append(self.changes.notify)
         self.rollcall = RollCall(self.db, self.clock, self.usage, self.zone)
         self.teachers = TeacherDesk(self.clock, self.usage, self.class_id)
+        self.corner = StudentCorner(self.clock, self.usage, self.timetable, self.zone, notify=self.changes.notify)
         self.started_at = self.clock.now()
 
     # -- what the board is for --------------------------------------------------------
@@ -107,6 +109,23 @@ class Board:
     def checkin_desk(self):
         from .checkin import CheckInDesk
         return CheckInDesk(self.db, self.clock, self.usage, self.card_key(), self.zone)
+
+    def student_tapped(self, student_id: str | None, method: str = "card") -> str | None:
+        """After a student's tap checked them in: their corner's token, or None when the tap only checks in.
+
+        While a teacher is signed in (taking attendance) a tap only checks in,
+        and an emergency or a running exam keeps the screen.
+        """
+        from .alerts import current_emergency
+
+        student = m.Student.get_or_none(m.Student.id == student_id) if student_id else None
+        if student is None or self.teachers.active() is not None or current_emergency(self) is not None:
+            return None
+        now = self.clock.now().astimezone(self.zone).replace(tzinfo=None)
+        if self.room_id and m.Exam.select().where((m.Exam.room == self.room_id) & (m.Exam.starts_at <= now)
+                                                  & (m.Exam.ends_at > now)).exists():
+            return None
+        return self.corner.open(student, method)
 
     def bundle_etag(self) -> str | None:
         return get_setting("bundle.etag")

@@ -60,6 +60,10 @@ def current_state(board) -> dict:
     emergency = active_emergency(board)  # checked first and alone: a takeover need not wait for the rest of home
     if emergency:
         return {"version": emergency_version(emergency), "emergency": True, "next_change_s": None}
+    corner = board.corner.current()  # a student's card was just tapped: their corner
+    if corner is not None:
+        return {"version": "corner:" + corner.token, "emergency": False, "next_change_s": None,
+                "corner": "/me/" + corner.token}
     state = dict(current_app.config["HOME_CACHE"].get(board, "home.json", lambda: _state(board)))
     change = state.pop("next_change")
     state["next_change_s"] = max(0, int((change - board.clock.now()).total_seconds())) if change else None

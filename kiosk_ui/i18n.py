@@ -36,6 +36,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "seat": "座位号", "not_found": "未找到该考生", "rules": "考场规则", "find": "查询", "never": "从未",
         "not_enrolled": "未注册", "unknown": "未知", "term_not_started": "本学期尚未开始", "period": "节次",
         "subject": "科目", "minutes": "分钟", "show_all": "查看全部", "enrolled": "已注册",
+        "corner_hello": "{name}，你好", "corner_checked_in": "今日已签到 {time}", "corner_not_checked_in": "今日尚未签到",
+        "corner_lessons": "我的今日课表", "corner_homework": "作业", "corner_no_homework": "今天没有要交的作业",
+        "corner_evaluations": "我的评价", "corner_no_evaluations": "本周还没有评价", "corner_family": "家长留言",
+        "corner_family_waiting": "有 {n} 条家长留言", "corner_family_none": "没有新的家长留言",
+        "corner_closes": "{s} 秒后返回首页", "homework_today": "今日作业", "due": "截止",
+        "countdown_days": "{title}还有 {days} 天",
     },
     "en": {
         "now": "Now", "next": "Next", "no_lesson_now": "No lesson now", "no_more_lessons": "No more lessons today",
@@ -65,6 +71,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "seat": "Seat", "not_found": "No such candidate", "rules": "Exam rules", "find": "Find", "never": "never",
         "not_enrolled": "not enrolled", "unknown": "unknown", "term_not_started": "Term has not started", "period": "Period",
         "subject": "Subject", "minutes": "min", "show_all": "Show all", "enrolled": "enrolled",
+        "corner_hello": "Hello, {name}", "corner_checked_in": "Checked in today at {time}",
+        "corner_not_checked_in": "Not checked in today", "corner_lessons": "My lessons today", "corner_homework": "Homework",
+        "corner_no_homework": "No homework due today", "corner_evaluations": "My evaluations",
+        "corner_no_evaluations": "No evaluations this week", "corner_family": "Family messages",
+        "corner_family_waiting": "{n} family message(s) waiting", "corner_family_none": "No new family messages",
+        "corner_closes": "Back home in {s} s", "homework_today": "Today's homework", "due": "due",
+        "countdown_days": "{title}: {days} days to go",
     },
 }
 

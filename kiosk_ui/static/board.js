@@ -5,9 +5,14 @@
   var page = body.getAttribute("data-page");
   var idle = parseInt(body.getAttribute("data-idle") || "60", 10) * 1000;
 
+  if (page === "corner") { live(); }  // a student's corner follows the board: another tap, or its end
   if (page !== "home") {  // every screen returns home after the idle timeout
     var timer;
-    var reset = function () { clearTimeout(timer); timer = setTimeout(function () { location.href = "/"; }, idle); };
+    var homeLink = document.querySelector("a[data-home]");  // a student's corner closes itself on the way home
+    var reset = function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { location.href = homeLink ? homeLink.href : "/"; }, idle);
+    };
     ["pointerdown", "keydown"].forEach(function (e) { document.addEventListener(e, reset, {passive: true}); });
     reset();
   } else {  // the home screen: pushed changes, a clock, notices that rotate, cards that never clip
@@ -30,7 +35,8 @@
   function live() {
     var version = body.getAttribute("data-version"), polling = null, pending = null;
     var seen = function (s) {
-      if (s.version !== version) { location.reload(); return; }
+      if (s.corner && s.corner !== location.pathname) { location.href = s.corner; return; }
+      if (s.version !== version) { if (page === "corner") { location.href = "/"; } else { location.reload(); } return; }
       if (s.next_change_s !== null && s.next_change_s < 3600 && !pending) {  // re-render when a notice starts/ends
         pending = setTimeout(function () { pending = null; poll(); }, (s.next_change_s + 1) * 1000);
       }
