@@ -26,6 +26,7 @@ from .services.notices import NoticeBoard
 from .services.timetable import Timetable
 from .services.attendance import RollCall
 from .services.teacher_session import TeacherDesk
+from .services.class_life import ClassLife
 from .services.student_corner import StudentCorner
 from .services.usage import UsageMeter
 from .store import StoreOpening, open_store
@@ -60,7 +61,10 @@ class Board:
         self.scheduler.on_poke.append(self.changes.notify)
         self.rollcall = RollCall(self.db, self.clock, self.usage, self.zone)
         self.teachers = TeacherDesk(self.clock, self.usage, self.class_id)
+        self.class_life = ClassLife(self.clock, self.zone, self.usage)
         self.corner = StudentCorner(self.clock, self.usage, self.timetable, self.zone, notify=self.changes.notify)
+        self.corner.homework_for = lambda student_id, class_id: self.class_life.homework(class_id)
+        self.corner.evaluations_for = self.class_life.evaluations_of
         self.started_at = self.clock.now()
 
     # -- what the board is for --------------------------------------------------------

@@ -132,4 +132,6 @@ def home_view(board, t, lang: str) -> HomeView:
         today=[lesson_view(x, board.zone, now) for x in today], day_note=note, notices=notices,
         air=air, advice=advice, emergency=active_emergency(board), exam=running_exam(board, now),
         claim_code=get_setting("enroll.claim_code") or "" if not get_setting("enroll.hub_public_key") else "",
-        lang=lang, advice_level=advice_level)
+        lang=lang, advice_level=advice_level,
+        extra={"homework": board.class_life.homework(board.class_id), "countdowns": board.class_life.countdowns(
+            board.class_id)})

@@ -69,7 +69,7 @@ class StudentCorner:
         self._open: OpenCorner | None = None
         # Hooks other features fill: (student_id) -> rows / count. Homework and evaluations are set by the board.
         self.homework_for: Callable[[str, str], list[dict[str, Any]]] = lambda student_id, class_id: []
-        self.evaluations_for: Callable[[str], list[dict[str, Any]]] = lambda student_id: []
+        self.evaluations_for: Callable[[str, str], list[dict[str, Any]]] = lambda student_id, class_id: []
         self.family_messages_for: Callable[[str], int] = lambda student_id: 0
 
     def open(self, student: m.Student, method: str = "card") -> str:
@@ -126,6 +126,6 @@ class StudentCorner:
         return CornerView(name=given_name(student.name),
                           checked_in_at=utc(arrival.at).astimezone(self.zone).strftime("%H:%M") if arrival else None,
                           lessons=lessons, homework=self.homework_for(student.id, student.class_group_id),
-                          evaluations=self.evaluations_for(student.id),
+                          evaluations=self.evaluations_for(student.id, student.class_group_id),
                           family_messages=self.family_messages_for(student.id),
                           seconds_left=max(1, int(left.total_seconds())))

@@ -2,7 +2,7 @@
 
 Content is generated, not hand-picked: 0–12 notices with titles of 2–60
 characters, 0–6 sensors, 0–10 lessons, long teacher and room names, an
-emergency, exam mode. The cases are a seeded pairwise cover of those factors
+emergency, exam mode, 0–6 homework items and countdowns. The cases are a seeded pairwise cover of those factors
 (every pair of levels appears in some case) plus the two extremes, so a few
 dozen page loads cover what thousands of combinations would; each case is
 shown at 1920×1080, 1080×1920, 1366×768 and 1280×800, and on every one:
@@ -37,6 +37,7 @@ FACTORS = {
     "lessons": [0, 1, 7, 10],
     "long_names": [False, True],
     "mode": ["normal", "emergency", "exam"],
+    "class_life": [0, 1, 6],  # homework items shown on home (with 0, 1 or 2 countdowns in the bar)
 }
 WORDS = "关于做好期末复习工作的通知请各班同学按时参加学校组织的安全教育活动图书馆开放时间调整校运会报名截止"
 LONG_TEACHER = "欧阳诸葛司马慕容老师（高级教师、年级组长）"
@@ -100,6 +101,15 @@ def school_for(case: dict, today) -> dict:
                             "starts_at": iso(now - timedelta(minutes=20)), "ends_at": iso(now + timedelta(minutes=100)),
                             "rules": "\n".join(f"{k}. {WORDS[:20 + k]}" for k in range(1, 9)),
                             "seats": [{"candidate_no": "2026001", "name": "王小明", "seat": "07"}]}]
+    subjects_hw = ["数学", "语文", "英语", "物理", "化学", "信息技术"]
+    school["class_life"] = {
+        "homework": [{"id": f"H{i}", "class_id": "C101", "subject": subjects_hw[i],
+                      "text": (WORDS * 3)[i * 7: i * 7 + 20 + 30 * (i % 3)],
+                      "due": (SCHOOL_MORNING.date() + timedelta(days=i % 3)).isoformat()}
+                     for i in range(case["class_life"])],
+        "countdowns": [{"id": f"D{i}", "title": title, "date": (SCHOOL_MORNING.date() + timedelta(days=days)).isoformat()}
+                       for i, (title, days) in enumerate([("距中考", 200), ("距期末考试（全年级统一安排）", 45)])
+                       if i < min(2, case["class_life"])]}
     periods = [{"index": i, "name": n, "start": s, "end": e, "kind": "lesson"} for i, n, s, e in TEN_PERIODS]
     school["bell_schedules"][0]["periods"] = periods
     weekday = SCHOOL_MORNING.isoweekday()
@@ -181,7 +191,7 @@ CHECK = """() => {
 }"""
 
 VISIBLE_NOTICES = """() => Array.from(document.querySelectorAll('.notices .notice'))
-  .filter(function (n) { return n.getClientRects().length > 0; }).map(function (n) { return n.getAttribute('href'); })"""
+  .filter(function (n) { return n.getClientRects().length > 0; }).map(function (n) { return n.textContent; })"""
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"case{i}" for i in range(len(CASES))])
@@ -206,8 +216,11 @@ def test_no_screen_clips(layout_board, layout_page, case):
             assert page.locator("main.exam").count() == 1, where
             continue
         shown = page.evaluate(VISIBLE_NOTICES)
-        assert len(shown) >= min(1, case["notices"]), where  # never an empty notice card while notices are live
-        if len(shown) < case["notices"]:  # more than fit: the card must rotate (every ui.notice_rotate_ms = 1 s)
+        items = case["notices"] + case["class_life"]  # notices and homework share the card
+        assert len(shown) >= min(1, items), where  # never an empty notice card while notices are live
+        if case["class_life"]:
+            assert "距中考还有 200 天" in page.inner_text("header.bar"), where
+        if len(shown) < items:  # more than fit: the card must rotate (every ui.notice_rotate_ms = 1 s)
             page.wait_for_timeout(1300)
             later = page.evaluate(VISIBLE_NOTICES)
             assert later and later != shown, f"notices do not rotate: {where}"
