@@ -42,6 +42,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "corner_family_waiting": "有 {n} 条家长留言", "corner_family_none": "没有新的家长留言",
         "corner_closes": "{s} 秒后返回首页", "homework_today": "今日作业", "due": "截止",
         "countdown_days": "{title}还有 {days} 天",
+        "evaluate": "学生评价", "evaluate_pick": "选择学生（可多选）", "evaluate_category": "类别", "evaluate_points": "分值",
+        "evaluate_reason": "评价理由，例如：主动帮助同学", "evaluation_saved": "评价已记录",
+        "evaluation_points_bad": "分值应为整数", "homework_post": "布置作业", "homework_text": "作业内容",
+        "homework_saved": "作业已发布", "highlights": "本周班级亮点", "highlights_times": "{n} 次",
     },
     "en": {
         "now": "Now", "next": "Next", "no_lesson_now": "No lesson now", "no_more_lessons": "No more lessons today",
@@ -78,6 +82,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "corner_family_waiting": "{n} family message(s) waiting", "corner_family_none": "No new family messages",
         "corner_closes": "Back home in {s} s", "homework_today": "Today's homework", "due": "due",
         "countdown_days": "{title}: {days} days to go",
+        "evaluate": "Evaluations", "evaluate_pick": "Pick students (one or more)", "evaluate_category": "Category",
+        "evaluate_points": "Points", "evaluate_reason": "Reason, e.g. helped a classmate",
+        "evaluation_saved": "Evaluation recorded", "evaluation_points_bad": "Points must be a whole number",
+        "homework_post": "Post homework", "homework_text": "Homework", "homework_saved": "Homework posted",
+        "highlights": "This week's highlights", "highlights_times": "{n} times",
     },
 }
 

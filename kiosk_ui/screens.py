@@ -73,8 +73,10 @@ def notice(notice_id: str):
 
 @culture.get("/culture")
 def honours():
-    items = _board().settings().get("culture", [])
-    return render_template("culture.html", items=[i for i in items if isinstance(i, dict)][:20])
+    board = _board()
+    items = board.settings().get("culture", [])
+    return render_template("culture.html", items=[i for i in items if isinstance(i, dict)][:20],
+                           highlights=board.class_life.highlights(board.class_id))
 
 
 @air.get("/air")
