@@ -26,6 +26,7 @@ from .services.notices import NoticeBoard
 from .services.timetable import Timetable
 from .services.attendance import RollCall
 from .services.teacher_session import TeacherDesk
+from .services.board_log import BoardLog
 from .services.class_life import ClassLife
 from .services.student_corner import StudentCorner
 from .services.usage import UsageMeter
@@ -56,6 +57,7 @@ class Board:
         self.notices = NoticeBoard(self.clock)
         self.bells = BellPlan(self.zone, self.calendar)
         self.usage = UsageMeter(self.db, self.clock, self.key, self.id)
+        self.log = BoardLog(self.db, self.clock, self.key, self.id)
         self.scheduler = Scheduler(self.clock)
         self.changes = Changes()
         self.scheduler.on_poke.append(self.changes.notify)
