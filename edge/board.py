@@ -141,6 +141,7 @@ class Board:
         self.scheduler.start()
 
     def stop(self) -> None:
+        self.changes.close()  # the screen's event streams end before the store closes
         self.scheduler.stop()
         self.db.close()
 

@@ -14,6 +14,7 @@ class Changes:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._count = 0
+        self.closed = False
 
     @property
     def count(self) -> int:
@@ -21,6 +22,13 @@ class Changes:
 
     def notify(self) -> None:
         with self._cond:
+            self._count += 1
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """The board is stopping: every waiting stream wakes and ends."""
+        with self._cond:
+            self.closed = True
             self._count += 1
             self._cond.notify_all()
 

@@ -41,7 +41,7 @@ def home_events():
         yield f"retry: {RETRY_MS}\n\n"
         last, seen, quiet = None, board.changes.count, time.monotonic()
         deadline = time.monotonic() + STREAM_S
-        while time.monotonic() < deadline and not gone():
+        while time.monotonic() < deadline and not gone() and not board.changes.closed:
             state = current_state(board)
             if state["version"] != last:
                 last = state["version"]
@@ -51,6 +51,8 @@ def home_events():
                 quiet = time.monotonic()
                 yield ": still here\n\n"
             seen = board.changes.wait(seen, RECHECK_S)
+            if board.changes.closed:
+                return
 
     return Response(stream_with_context(stream()), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
