@@ -23,8 +23,12 @@ class ClassLifeError(ValueError):
 
 
 def load() -> dict[str, Any]:
+    """The console's document; before the console first saves one, what the imported school content carried."""
     row = SchoolData.get_or_none(SchoolData.key == "class_life")
-    return dict(DEFAULT, **json.loads(row.value)) if row else json.loads(json.dumps(DEFAULT))
+    if row is not None:
+        return dict(DEFAULT, **json.loads(row.value))
+    from ..bundles import school_content
+    return dict(json.loads(json.dumps(DEFAULT)), **school_content().get("class_life", {}))
 
 
 def save(doc: dict[str, Any]) -> None:

@@ -23,7 +23,8 @@ def test_homework_countdown_categories_and_highlights_reach_the_bundle(client, h
         assert client.post(f"/console/class-life/{what}", data=form | {"csrf": token}).status_code == 302
     life = bundle_of(enrolled)["class_life"]
     assert [h["text"] for h in life["homework"]] == ["练习册第 3 页"]  # only this board's class
-    assert life["countdowns"][0]["title"] == "距中考" and life["highlight_classes"] == [class_id]
+    assert [c["title"] for c in life["countdowns"]] == ["距期末考试", "距中考"]  # the imported one kept
+    assert life["highlight_classes"] == [class_id]
     assert life["evaluation_categories"] == ["课堂表现", "劳动", "科技创新"]
 
 
