@@ -6,6 +6,8 @@ points, limits, the record naming the teacher) live in
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from edge.services.class_life import POINTS, ClassLifeError
@@ -13,49 +15,54 @@ from edge.services.class_life import POINTS, ClassLifeError
 class_life = Blueprint("class_life", __name__)
 
 
-def _signed_in():
+def _teacher_form(template: str, save: Callable[[Any, Any], None], saved_key: str,
+                  context: Callable[[Any], dict[str, Any]]):
+    """GET shows the form; POST saves through ``save(board, teacher)`` and comes back saying so, or says why not."""
     board = current_app.config["BOARD"]
     active = board.teachers.active()
-    if active is not None:
-        board.teachers.touch()
-    return board, active
+    if active is None:
+        return redirect(url_for("teacher.index"))
+    board.teachers.touch()
+    t = current_app.config["T"]
+    error = ""
+    if request.method == "POST":
+        try:
+            save(board, active)
+            return redirect(url_for(request.endpoint, saved=t(saved_key)))
+        except ClassLifeError as exc:
+            error = str(exc)
+    return render_template(template, teacher=active, error=error, saved=request.args.get("saved", ""),
+                           form=request.form, **context(board)), 400 if error else 200
+
+
+def _points(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ClassLifeError(current_app.config["T"]("evaluation_points_bad")) from None
 
 
 @class_life.route("/teacher/evaluate", methods=["GET", "POST"])
 def evaluate():
-    board, active = _signed_in()
-    if active is None:
-        return redirect(url_for("teacher.index"))
-    t = current_app.config["T"]
-    error, saved = "", request.args.get("saved", "")
-    if request.method == "POST":
-        try:
-            points = int(request.form.get("points", "1"))
-            board.class_life.evaluate(active.teacher_id, board.class_id, request.form.getlist("student"),
-                                      request.form.get("category", ""), points, request.form.get("reason", ""))
-            return redirect(url_for("class_life.evaluate", saved=t("evaluation_saved")))
-        except (ClassLifeError, ValueError) as exc:
-            error = str(exc) if isinstance(exc, ClassLifeError) else t("evaluation_points_bad")
-    roster = board.rollcall.roster(board.class_id) if board.class_id else []
-    return render_template("evaluate.html", teacher=active, roster=roster, categories=board.class_life.categories(),
-                           points=[p for p in POINTS if p > 0], error=error, saved=saved,
-                           form=request.form), 400 if error else 200
+    form = request.form
+    return _teacher_form(
+        "evaluate.html",
+        lambda board, teacher: board.class_life.evaluate(teacher.teacher_id, board.class_id, form.getlist("student"),
+                                                         form.get("category", ""), _points(form.get("points", "1")),
+                                                         form.get("reason", "")),
+        "evaluation_saved",
+        lambda board: {"roster": board.rollcall.roster(board.class_id) if board.class_id else [],
+                       "categories": board.class_life.categories(), "points": [p for p in POINTS if p > 0]})
 
 
 @class_life.route("/teacher/homework", methods=["GET", "POST"])
 def homework():
-    board, active = _signed_in()
-    if active is None:
-        return redirect(url_for("teacher.index"))
-    t = current_app.config["T"]
-    error, saved = "", request.args.get("saved", "")
-    if request.method == "POST":
-        try:
-            board.class_life.post_homework(active.teacher_id, board.class_id, request.form.get("subject", ""),
-                                           request.form.get("text", ""), request.form.get("due", ""))
-            return redirect(url_for("class_life.homework", saved=t("homework_saved")))
-        except ClassLifeError as exc:
-            error = str(exc)
-    today = board.clock.now().astimezone(board.zone).date().isoformat()
-    return render_template("homework.html", teacher=active, items=board.class_life.homework(board.class_id),
-                           error=error, saved=saved, today=today, form=request.form), 400 if error else 200
+    form = request.form
+    return _teacher_form(
+        "homework.html",
+        lambda board, teacher: board.class_life.post_homework(teacher.teacher_id, board.class_id,
+                                                              form.get("subject", ""), form.get("text", ""),
+                                                              form.get("due", "")),
+        "homework_saved",
+        lambda board: {"items": board.class_life.homework(board.class_id),
+                       "today": board.clock.now().astimezone(board.zone).date().isoformat()})
