@@ -66,3 +66,21 @@ def homework():
         "homework_saved",
         lambda board: {"items": board.class_life.homework(board.class_id),
                        "today": board.clock.now().astimezone(board.zone).date().isoformat()})
+
+
+@class_life.route("/teacher/media", methods=["GET", "POST"])
+def media():
+    """互动点播: the library's items already on this board; a pick plays in the room (the speaker hook)."""
+    from edge.services.media_library import cached
+
+    form = request.form
+    play = current_app.config["HOOKS"].get("play_media")
+    t = current_app.config["T"]
+
+    def start(board, teacher) -> None:
+        item = next((i for i in cached(board.config.data_path / "media") if i["id"] == form.get("item")), None)
+        if play is None or item is None or not play(item, teacher.teacher_id):
+            raise ClassLifeError(t("not_available"))
+
+    return _teacher_form("media.html", start, "media_playing",
+                         lambda board: {"items": cached(board.config.data_path / "media"), "speaker": play is not None})

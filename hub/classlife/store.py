@@ -15,7 +15,7 @@ from protocol.bundle import BundleError, validate
 from ..models import SchoolData, database
 
 DEFAULT = {"homework": [], "countdowns": [], "evaluation_categories": ["课堂表现", "作业", "劳动", "文明礼仪"],
-           "highlight_classes": []}
+           "highlight_classes": [], "media": []}
 
 
 class ClassLifeError(ValueError):
@@ -57,7 +57,8 @@ def for_class(class_id: str | None) -> dict[str, Any]:
     return {"homework": [h for h in doc["homework"] if h["class_id"] == class_id],
             "countdowns": [c for c in doc["countdowns"] if not c.get("class_ids") or class_id in c["class_ids"]],
             "evaluation_categories": doc["evaluation_categories"],
-            "highlight_classes": [c for c in doc["highlight_classes"] if c == class_id]}
+            "highlight_classes": [c for c in doc["highlight_classes"] if c == class_id],
+            "media": doc["media"]}
 
 
 def add_homework(class_id: str, subject: str, text: str, due: str, teacher_id: str | None, today: date) -> None:
@@ -92,3 +93,18 @@ def set_categories(names: list[str]) -> None:
 
 def set_highlights(class_ids: list[str]) -> None:
     save(dict(load(), highlight_classes=sorted(set(class_ids))))
+
+
+def add_media(data_dir, title: str, data: bytes) -> None:
+    """Keep a sound file in the library by its hash (size and type checked as for broadcasts)."""
+    from ..broadcast import BroadcastError, store_media
+
+    try:
+        media = store_media(data_dir, data)
+    except BroadcastError as exc:
+        raise ClassLifeError(str(exc)) from None
+    doc = load()
+    doc["media"] = [m for m in doc["media"] if m["sha256"] != media["sha256"]]
+    doc["media"].append({"id": "MD-" + media["sha256"][:12], "title": title.strip(), "sha256": media["sha256"],
+                         "bytes": media["size"]})
+    save(doc)

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request
 
 from ..bundles import school_content
 from ..console import needs
@@ -38,6 +38,10 @@ def change(what: str):
             store.set_countdown(form.get("title", ""), form.get("date", ""))
         elif what == "categories":
             store.set_categories(form.get("categories", "").replace("，", ",").split(","))
+        elif what == "media":
+            upload = request.files.get("file")
+            store.add_media(current_app.config["HUB"].data_dir, form.get("title", ""),
+                            upload.read() if upload is not None else b"")
         elif what == "highlights":
             store.set_highlights(form.getlist("class_id"))
         else:

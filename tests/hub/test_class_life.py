@@ -40,3 +40,23 @@ def test_bad_input_is_refused_and_changes_nothing(client, hub_app, enrolled):
         page = client.post(f"/console/class-life/{what}", data=form | {"csrf": token}, follow_redirects=True)
         assert "未保存".encode() in page.data, (what, form)
     assert bundle_of(enrolled)["class_life"] == before
+
+
+def test_media_library_upload_is_checked_and_hash_addressed(client, hub_app, enrolled):
+    import hashlib
+    import io
+    login(client, hub_app, role="teacher")
+    token = csrf_of(client.get("/console/class-life").data)
+    wav = b"RIFF" + b"\x00" * 200
+    page = client.post("/console/class-life/media", data={"csrf": token, "title": "校歌",
+                                                          "file": (io.BytesIO(wav), "song.wav")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert "已保存".encode() in page.data
+    page = client.post("/console/class-life/media", data={"csrf": token, "title": "病毒",
+                                                          "file": (io.BytesIO(b"MZ\x90\x00 not a sound"), "x.wav")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert "未保存".encode() in page.data
+    (item,) = bundle_of(enrolled)["class_life"]["media"]
+    assert item["title"] == "校歌" and item["sha256"] == hashlib.sha256(wav).hexdigest() and item["bytes"] == len(wav)
+    fetched = enrolled.call("GET", f"/api/v1/boards/{enrolled.id}/media/{item['sha256']}")
+    assert fetched.status_code == 200 and fetched.data == wav

@@ -89,3 +89,25 @@ def test_teacher_posts_homework_and_home_shows_it_with_the_countdown(browser, sc
     cards = page.inner_text(".notices")
     assert "背诵《岳阳楼记》" in cards or "练习册第 12 页" in cards
     page.context.close()
+
+
+def test_teacher_plays_library_media_already_on_the_board(browser, board, school):
+    import hashlib
+
+    from tests.ui.conftest import Screen
+    data = b"RIFF" + b"\x01" * 64
+    sha = hashlib.sha256(data).hexdigest()
+    with_class_life(board, school, media=[{"id": "MD-1", "title": "校歌", "sha256": sha},
+                                          {"id": "MD-2", "title": "还没下载", "sha256": "a" * 64}])
+    (board.config.data_path / "media").mkdir(parents=True, exist_ok=True)
+    (board.config.data_path / "media" / sha).write_bytes(data)
+    played = []
+    s = Screen(board, hooks={"play_media": lambda item, teacher_id: played.append((item["id"], teacher_id)) or True})
+    board.teachers.login_card(m.Teacher.get_by_id("T004"))
+    page = page_for(browser)
+    page.goto(s.url + "/teacher/media")
+    assert "校歌" in page.inner_text("main") and "还没下载" not in page.inner_text("main")  # only what is here
+    page.click("form.line button")
+    assert played == [("MD-1", "T004")] and "正在播放" in page.inner_text("main")
+    page.context.close()
+    s.close()
