@@ -24,9 +24,9 @@
         clock.textContent = ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
       }, 10000);
     }
-    dropPastLessons();
     rotateNotices();
   }
+  fitLists();
   fitTexts();
 
   // Live updates. The board's server pushes the home version over Server-Sent Events the moment the board
@@ -56,14 +56,20 @@
     window.addEventListener("pagehide", function () { stream.close(); });  // free the server's thread at once
   }
 
-  // 今日课表 gives way first: when every lesson does not fit, lessons already over leave, earliest first.
-  function dropPastLessons() {
-    var card = document.querySelector(".today"), list = card && card.querySelector(".periods");
-    if (!list) { return; }
-    var past = list.querySelectorAll("li.past");
-    for (var i = 0; i < past.length && over(card); i++) { past[i].classList.add("gone"); }
-    var rest = list.querySelectorAll("li:not(.gone):not(.current)");  // still too many: the last ones leave
-    for (var j = rest.length - 1; j >= 0 && over(card); j--) { rest[j].classList.add("gone"); }
+  // Lists give way inside their card: lessons already over leave first, then the last items, never the current
+  // lesson; a "+N" line says how many more there are (home's 今日课表, a student's corner).
+  function fitLists() {
+    document.querySelectorAll("[data-fit-list]").forEach(function (card) {
+      var past = card.querySelectorAll("li.past"), more = card.querySelector(".more-items"), gone = 0;
+      for (var i = 0; i < past.length && over(card); i++) { past[i].classList.add("gone"); gone++; }
+      if (more && over(card)) { more.hidden = false; more.textContent = more.getAttribute("data-label"); }
+      var rest = card.querySelectorAll("li:not(.gone):not(.current), .line:not(.gone)");
+      for (var j = rest.length - 1; j >= 0 && over(card); j--) { rest[j].classList.add("gone"); gone++; }
+      if (more) {
+        more.hidden = gone === 0;
+        more.textContent = more.getAttribute("data-label").replace("{n}", gone);
+      }
+    });
   }
 
   // Notices: as many as fit whole, the next ones in turn every data-rotate ms when there are more.

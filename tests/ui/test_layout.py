@@ -130,6 +130,8 @@ def install(board, case: dict) -> None:
 
     school = school_for(case, SCHOOL_MORNING.date())
     board.install_bundle(board_bundle(school, board.id, "C101", "2026-11-24T00:00:00Z"), etag=json.dumps(case))
+    for i in range(case["class_life"] * 2):  # the student's own evaluations for their corner
+        board.class_life.evaluate("T001", "C101", ["S1001"], "课堂表现", 1 + i % 3, WORDS[i: i + 10 + 8 * (i % 4)])
     m.SensorReading.delete().execute()
     at = utc(board.clock.now()).replace(tzinfo=None)
     m.SensorReading.insert_many([{"at": at - timedelta(minutes=2 + i), "sensor": sensor, "quantity": q, "value": v}
@@ -230,6 +232,11 @@ def test_no_screen_clips(layout_board, layout_page, case):
         if case["lessons"] and page.locator(".periods li.current").count():  # the current lesson is never dropped
             assert page.locator(".periods li.current:visible").count() == 1, where
         assert page.locator(".now .subject").count() == 1, where
+        page.goto("about:blank")  # a student's corner, with the same content, never clips either
+        page.goto(screen.url + "/me/" + board.student_tapped("S1001"), wait_until="load")
+        assert page.locator("main.corner").count() == 1 and page.evaluate(CHECK) == [], f"corner: {where}"
+        page.goto("about:blank")
+        board.corner.close()
     assert failures == [], case
 
 
