@@ -18,7 +18,7 @@ default is 10 boards × 5 pages = 50 pages, each page its own EventSource
 stream (the load on a board's server is per page). ``--boards 50 --pages 1``
 runs one page per board where the machine allows.
 
-Run: .venv/bin/python bench/screen_push.py [--boards 10] [--pages 5] [--rounds 10] [--quick]
+Run: .venv/bin/python bench/screen_push.py [--boards 10] [--pages 5] [--rounds 10] [--quick]  (quick: 1 board × 2 pages, 2 rounds)
 """
 from __future__ import annotations
 
@@ -132,10 +132,10 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=5, help="pages per board")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--wait", type=float, default=15.0)
-    parser.add_argument("--quick", action="store_true", help="2 boards × 2 pages, 3 rounds")
+    parser.add_argument("--quick", action="store_true", help="1 board × 2 pages, 2 rounds")
     args = parser.parse_args()
     if args.quick:
-        args.boards, args.pages, args.rounds = 2, 2, 3
+        args.boards, args.pages, args.rounds = 1, 2, 2
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     load_before = os.getloadavg()[0]
