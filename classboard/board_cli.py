@@ -95,6 +95,9 @@ def _admin_hooks(parts: dict) -> dict:
         screen.display.power_on()
         return "屏幕已关闭并重新打开 / screen switched off and on again"
 
+    def play_media(item: dict, teacher_id: str) -> bool:  # 互动点播 from the teacher's media page
+        return parts["speaker"].on_demand(item, teacher_id)
+
     def speaker_test() -> str:
         from drivers.audio import Priority, tone
         parts["speaker"].mixer.play(tone(1000, 1.0, parts["speaker"].mixer.rate), Priority.MEDIA)
@@ -110,7 +113,7 @@ def _admin_hooks(parts: dict) -> dict:
             camera.append(open_camera(parts["board"].config.drivers.camera))
         return camera[0].read()
 
-    hooks = {"screen_test": screen_test, "speaker_test": speaker_test}
+    hooks = {"screen_test": screen_test, "speaker_test": speaker_test, "play_media": play_media}
     if parts["board"].config.drivers.camera != "none":
         hooks["capture_frame"] = capture_frame
     return hooks

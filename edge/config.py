@@ -64,6 +64,7 @@ class UiSection:
     orientation: str = "landscape"
     idle_timeout_s: int = 60
     admin_pin: str = ""
+    notice_rotate_ms: int = 8000  # when more notices are live than fit, the shown ones change this often
 
 
 @dataclass
@@ -130,7 +131,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "drivers.gpio_backend": ("gpiozero", "gpiod"),
 }
 SENSOR_KINDS = ("bme280", "sht31", "sht4x", "scd4x", "scd30", "bh1750", "pms5003", "pir")
-POSITIVE = {"hub.pull_interval_s", "hub.batch_size", "ui.idle_timeout_s", "ui.port", "mqtt.port"}
+POSITIVE = {"hub.pull_interval_s", "hub.batch_size", "ui.idle_timeout_s", "ui.notice_rotate_ms", "ui.port", "mqtt.port"}
 
 
 def _coerce(value: Any, target: type, source: str, key: str) -> Any:

@@ -46,4 +46,6 @@ def create_app(config: HubConfig) -> Flask:
     app.register_blueprint(report_blueprint)
     app.register_blueprint(import_blueprint)
     app.register_blueprint(broadcast_blueprint)
+    from .classlife.web import classlife_blueprint
+    app.register_blueprint(classlife_blueprint)
     return app

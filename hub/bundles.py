@@ -12,6 +12,7 @@ from peewee import fn
 from protocol.bundle import sign_bundle
 from protocol.records import format_time
 
+from .classlife.store import for_class as class_life_for
 from .models import Board, Notice, SchoolData
 
 EMPTY_SCHOOL = {"school": {"id": "SCHOOL", "name": "未命名学校", "timezone": "Asia/Shanghai", "language": "zh-CN"},
@@ -65,6 +66,7 @@ def board_content(board: Board) -> dict[str, Any]:
         "exams": [e for e in school.get("exams", []) if e["room_id"] == room],
         "broadcasts": school.get("broadcasts", []),
         "settings": dict(school.get("settings", {}), class_id=board.class_id, room_id=room),
+        "class_life": class_life_for(board.class_id),
     }
 
 

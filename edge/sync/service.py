@@ -75,6 +75,8 @@ class SyncService:
         if outcome["bundle"] == "installed" and self.push is not None:
             self.push.refresh_zones()  # a new room or class may put the board in other zones
         outcome["media"] = prefetch_broadcast_media(self.board, client)
+        from ..services.media_library import prefetch_library
+        outcome["media"] += prefetch_library(self.board, client)  # on-demand items, after the timed ones
         for _ in range(max_batches):
             acked, left = upload_once(self.board, client, self.batch)
             outcome["uploaded"] += acked
