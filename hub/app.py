@@ -42,4 +42,6 @@ def create_app(config: HubConfig) -> Flask:
     app.register_blueprint(report_blueprint)
     app.register_blueprint(import_blueprint)
     app.register_blueprint(broadcast_blueprint)
+    from .family import register as register_family
+    register_family(app)
     return app
