@@ -173,7 +173,3 @@ class GroupOffer(BaseModel):
 
 ALL_MODELS = [SchoolData, Notice, Board, Claim, EnrollmentToken, UsageRecord, BundleRejection, ConsoleUser,
               CommandLog, AccessLog, ReportTally, Release, GroupOffer]
-
-from .family.models import FAMILY_MODELS  # noqa: E402 - after BaseModel, which they build on
-
-ALL_MODELS += FAMILY_MODELS
