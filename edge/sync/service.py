@@ -75,6 +75,8 @@ class SyncService:
         if outcome["bundle"] == "installed" and self.push is not None:
             self.push.refresh_zones()  # a new room or class may put the board in other zones
         outcome["media"] = prefetch_broadcast_media(self.board, client)
+        from ..services.family_messages import sync_family
+        outcome["family"] = sync_family(self.board, client)
         for _ in range(max_batches):
             acked, left = upload_once(self.board, client, self.batch)
             outcome["uploaded"] += acked
