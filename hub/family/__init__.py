@@ -21,8 +21,10 @@ def start_notifier() -> None:
 
     One loop per process, however many apps a process makes; a hub no guardian uses runs no loop.
     """
+    from flask import current_app
+
     global _notifier
-    if _notifier is None:
+    if _notifier is None and not current_app.config.get("TESTING"):  # tests call scan/deliver_due themselves
         from .notify import Notifier
         _notifier = Notifier()
         _notifier.start()
