@@ -29,7 +29,7 @@ class LazyHubGroup(click.Group):
     LAZY = {"report": "hub.report.cli:report", "import": "hub.importers.cli:import_group",
             "export-evidence": "hub.evidence.cli:export_evidence", "xapi-forward": "hub.xapi.cli:xapi_forward",
             "release": "hub.releases_cli:release", "broadcast": "hub.broadcast_cli:broadcast",
-            "page": "hub.broadcast_cli:page"}
+            "page": "hub.broadcast_cli:page", "family": "hub.family.cli:family_group"}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.LAZY))
