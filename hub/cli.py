@@ -75,6 +75,8 @@ def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqt
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     click.echo(f"hub serving on http://{host}:{port}/ (data in {data_dir})", err=True)
+    from .family import start_notifier
+    start_notifier()  # absences and replies to guardians' pages and the school's webhook
     try:
         server.run()
     except OSError:

@@ -3,7 +3,7 @@
 
 
 def register(app) -> None:
-    """The family page, its console part, the board's reply endpoint, and the notification loop."""
+    """The family page, its console part and the board's reply endpoint."""
     from .admin import family_admin
     from .board_api import family_board_api
     from .web import family
@@ -13,18 +13,10 @@ def register(app) -> None:
     app.register_blueprint(family_board_api)
 
 
-_notifier = None
+def start_notifier(interval_s: float = 2.0):
+    """The background loop (scan new records, call the school's webhook), started by ``hub serve``."""
+    from .notify import Notifier
 
-
-def start_notifier() -> None:
-    """The background loop (scan records, call the webhook) starts with the first family request.
-
-    One loop per process, however many apps a process makes; a hub no guardian uses runs no loop.
-    """
-    from flask import current_app
-
-    global _notifier
-    if _notifier is None and not current_app.config.get("TESTING"):  # tests call scan/deliver_due themselves
-        from .notify import Notifier
-        _notifier = Notifier()
-        _notifier.start()
+    notifier = Notifier(interval_s)
+    notifier.start()
+    return notifier

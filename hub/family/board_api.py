@@ -13,12 +13,6 @@ from .notify import reply_arrived
 family_board_api = Blueprint("family_board_api", __name__, url_prefix="/api/v1")
 
 
-@family_board_api.before_request
-def _loop() -> None:
-    from . import start_notifier
-    start_notifier()
-
-
 @family_board_api.post("/boards/<board_id>/family/replies")
 def reply(board_id: str):
     board = board_request(board_id)

@@ -24,12 +24,6 @@ family = Blueprint("family", __name__, url_prefix="/family", template_folder="te
                    static_folder="static", static_url_path="/static")
 
 
-@family.before_request
-def _loop() -> None:
-    from . import start_notifier
-    start_notifier()
-
-
 def _addr() -> str:
     return request.remote_addr or ""
 
