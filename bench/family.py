@@ -145,14 +145,14 @@ def page_time(workdir: Path, records: int, classes: int, requests_n: int) -> dic
         data = {"period": 1 + i % 8, "present": 44, "absent": ["S1001"] if i % 997 == 0 else [], "leave": []} \
             if kind == "attendance.session" else {"kind": "arrival", "method": "card"}
         batch.append((str(uuid.UUID(int=i)), f"cb-{i % (classes * 2):04d}", i, kind, at, rng.choice(class_ids),
-                       "student", 0, json.dumps(data), "0" * 64, "h", "s", at))
+                       "student", 0, json.dumps(data), "h", at))
         if len(batch) == 5000 or i == records - 1:
             with database.atomic():
                 UsageRecord.insert_many(batch, fields=[UsageRecord.id, UsageRecord.board_id, UsageRecord.seq,
                                                        UsageRecord.kind, UsageRecord.at, UsageRecord.class_id,
                                                        UsageRecord.initiator, UsageRecord.duration_s,
-                                                       UsageRecord.data, UsageRecord.prev, UsageRecord.hash,
-                                                       UsageRecord.sig, UsageRecord.received_at]).execute()
+                                                       UsageRecord.data, UsageRecord.hash,
+                                                       UsageRecord.received_at]).execute()
             batch = []
     seeded_s = time.monotonic() - t0
     with app.app_context():

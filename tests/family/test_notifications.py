@@ -55,7 +55,7 @@ def _roll_call(app, absent, leave=(), period=2):
                            class_id="C101", initiator="teacher", duration_s=60,
                            data=json.dumps({"period": period, "method": "grid", "present": 43, "absent": list(absent),
                                             "leave": list(leave), "late": []}),
-                           prev="0" * 64, hash="h", sig="s", received_at=now)
+                           hash="h", received_at=now)
 
 
 def test_absence_shows_on_the_page_and_calls_the_webhook_signed_with_retries(client, hub_app, gateway):
