@@ -3,26 +3,7 @@ import math
 import struct
 import wave
 
-import pytest
-
-
-@pytest.fixture
-def hub_app(tmp_path, school):
-    from hub.app import create_app
-    from hub.config import HubConfig
-    from hub.school import replace_school
-
-    app = create_app(HubConfig(data_dir=tmp_path / "hub"))
-    replace_school(school)
-    app.config["TESTING"] = True
-    yield app
-    from hub.models import database
-    database.close()
-
-
-@pytest.fixture
-def client(hub_app):
-    return hub_app.test_client()
+from tests.hub.conftest import client, hub_app, pg_server  # noqa: F401 - the hub on SQLite and PostgreSQL
 
 
 def tone_wav(seconds: float = 1.0, rate: int = 16000, channels: int = 1) -> bytes:
