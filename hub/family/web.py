@@ -103,47 +103,56 @@ def _refused(template_error: str, status: int):
                            error=template_error), status
 
 
-@family.post("/enrol")
-def enrol():
+def _throttled(event: str, keys: tuple[str, ...], actor: str = ""):
+    """A refusal when any key failed too often (checked before the code or password is)."""
     if request.form.get("csrf") != session.get("fcsrf"):
         return _refused("页面已过期，请重试 / The page expired; try again", 400)
-    key = f"code:{_addr()}"
-    if throttle.too_many(key):
-        log_access("family.enrol.throttled", address=_addr(), ok=False)
+    if any(throttle.too_many(k) for k in keys):
+        log_access(f"{event}.throttled", actor=actor, address=_addr(), ok=False)
         return _refused("尝试次数过多，请 15 分钟后再试 / Too many attempts; try again in 15 minutes", 429)
+    return None
+
+
+def _failed(event: str, keys: tuple[str, ...], message: str, status: int, actor: str = ""):
+    for k in keys:
+        throttle.failed(k)
+    log_access(f"{event}.failed", actor=actor, address=_addr(), ok=False, detail=message)
+    return _refused(message, status)
+
+
+def _signed_in(event: str, keys: tuple[str, ...], guardian: Guardian):
+    for k in keys:
+        throttle.forget(k)
+    log_access(event, actor=f"guardian:{guardian.id}", address=_addr())
+    _start_session(guardian)
+    return redirect("/family/")
+
+
+@family.post("/enrol")
+def enrol():
+    keys = (f"code:{_addr()}",)
+    refused = _throttled("family.enrol", keys)
+    if refused:
+        return refused
     try:
         guardian = accounts.redeem(request.form.get("code", ""), request.form.get("login", ""),
                                    request.form.get("password", ""))
     except accounts.FamilyError as exc:
-        throttle.failed(key)
-        log_access("family.enrol.failed", address=_addr(), ok=False, detail=str(exc))
-        return _refused(str(exc), exc.status)
-    throttle.forget(key)
-    log_access("family.enrol", actor=f"guardian:{guardian.id}", address=_addr())
-    _start_session(guardian)
-    return redirect("/family/")
+        return _failed("family.enrol", keys, str(exc), exc.status)
+    return _signed_in("family.enrol", keys, guardian)
 
 
 @family.post("/login")
 def login():
-    if request.form.get("csrf") != session.get("fcsrf"):
-        return _refused("页面已过期，请重试 / The page expired; try again", 400)
     name = request.form.get("login", "")[:40]
     keys = (f"login:{_addr()}", f"login-name:{name}")
-    if any(throttle.too_many(k) for k in keys):
-        log_access("family.login.throttled", actor=name, address=_addr(), ok=False)
-        return _refused("尝试次数过多，请 15 分钟后再试 / Too many attempts; try again in 15 minutes", 429)
+    refused = _throttled("family.login", keys, name)
+    if refused:
+        return refused
     guardian = accounts.sign_in(name, request.form.get("password", ""))
     if guardian is None:
-        for k in keys:
-            throttle.failed(k)
-        log_access("family.login.failed", actor=name, address=_addr(), ok=False)
-        return _refused("登录名或密码错误 / Wrong sign-in name or password", 401)
-    for k in keys:
-        throttle.forget(k)
-    log_access("family.login", actor=f"guardian:{guardian.id}", address=_addr())
-    _start_session(guardian)
-    return redirect("/family/")
+        return _failed("family.login", keys, "登录名或密码错误 / Wrong sign-in name or password", 401, name)
+    return _signed_in("family.login", keys, guardian)
 
 
 @family.post("/logout")
