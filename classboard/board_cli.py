@@ -59,6 +59,7 @@ def _start_sync(board, parts: dict) -> object | None:
     screen, air = parts["screen"], parts["air"]
 
     speaker = parts["speaker"]
+    board.family().speaker = speaker  # 亲情留言 play on the same mixer as bells, quietly
 
     def faults() -> list[str]:
         found = [f"{name}: {why}" for name, why in air.faults().items()]

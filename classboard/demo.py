@@ -103,6 +103,13 @@ class Demo:
         if not wait_http(f"http://{HOST}:{self.hub_port}/api/v1/time"):
             raise click.ClickException(f"the hub did not start; see {self.workdir / 'hub.log'}")
         urls["hub (admin / classboard)"] = f"http://{HOST}:{self.hub_port}/"
+        first = school["students"][0]  # a guardian's code for board 1's class: docs/family.md
+        out = subprocess.run(_cmd("hub", "family", "letters", "--data", hub_data, "--class", first["class_id"],
+                                  "--student", first["id"], "--relation", "妈妈",
+                                  "--url", f"http://{HOST}:{self.hub_port}",
+                                  "--out", str(self.workdir / "family-letter.pdf"), "--show-codes"),
+                             check=True, env=env, capture_output=True, text=True).stdout.split()
+        urls[f"family ({first['name']}'s code {out[-1]})"] = f"http://{HOST}:{self.hub_port}/family/?code={out[-1]}"
         return token
 
     def _start_board(self, env: dict[str, str], n: int, port: int, group: dict, token: str) -> None:

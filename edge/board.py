@@ -133,6 +133,13 @@ class Board:
             return None
         return self.corner.open(student, method)
 
+    def family(self):
+        """亲情留言 for this board's class (edge/services/family_messages.py), made once."""
+        if getattr(self, "_family", None) is None:
+            from .services.family_messages import FamilyMessages
+            self._family = FamilyMessages(self)
+        return self._family
+
     def bundle_etag(self) -> str | None:
         return get_setting("bundle.etag")
 

@@ -48,4 +48,6 @@ def create_app(config: HubConfig) -> Flask:
     app.register_blueprint(broadcast_blueprint)
     from .classlife.web import classlife_blueprint
     app.register_blueprint(classlife_blueprint)
+    from .family import register as register_family
+    register_family(app)
     return app

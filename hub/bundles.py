@@ -67,7 +67,14 @@ def board_content(board: Board) -> dict[str, Any]:
         "broadcasts": school.get("broadcasts", []),
         "settings": dict(school.get("settings", {}), class_id=board.class_id, room_id=room),
         "class_life": class_life_for(board.class_id),
+        "family_messages": _family().bundle_section(board.class_id),
     }
+
+
+def _family():
+    """hub/family/messages.py, imported when first needed (it imports this module's school_content)."""
+    from .family import messages
+    return messages
 
 
 class BundleCache:
@@ -82,7 +89,7 @@ class BundleCache:
     def _inputs(board: Board) -> tuple:
         version = SchoolData.select(fn.SUM(SchoolData.version)).scalar() or 0
         notices = Notice.select(fn.COUNT(Notice.id), fn.MAX(Notice.updated_at)).tuples().get()
-        return (version, notices, board.class_id, board.room_id)
+        return (version, notices, board.class_id, board.room_id, _family().bundle_inputs(board.class_id))
 
     def envelope(self, board: Board) -> dict[str, Any]:
         inputs = self._inputs(board)

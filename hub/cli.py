@@ -28,7 +28,7 @@ class LazyHubGroup(click.Group):
     LAZY = {"report": "hub.report.cli:report", "rules": "hub.report.cli:rules", "import": "hub.importers.cli:import_group",
             "export-evidence": "hub.evidence.cli:export_evidence", "xapi-forward": "hub.xapi.cli:xapi_forward",
             "release": "hub.releases_cli:release", "broadcast": "hub.broadcast_cli:broadcast",
-            "page": "hub.broadcast_cli:page"}
+            "page": "hub.broadcast_cli:page", "family": "hub.family.cli:family_group"}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.LAZY))
@@ -107,6 +107,9 @@ def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqt
 
     pruning = threading.Event()
     threading.Thread(target=run_daily, args=(pruning,), name="retention", daemon=True).start()
+    from .family import start_notifier
+
+    start_notifier()  # absences and replies to guardians' pages and the school's webhook
     try:
         run(app, host, port, threads, tls, announce, behind_proxy=behind_proxy)
     except CertificateError as exc:

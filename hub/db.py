@@ -33,7 +33,9 @@ def open_database(url: str):
         db = connect(url)
     database.initialize(db)
     db.connect(reuse_if_open=True)
-    db.create_tables(ALL_MODELS, safe=True)
+    from .family.models import FAMILY_MODELS, create_indexes  # here, not in models.py: they build on its BaseModel
+    db.create_tables(ALL_MODELS + FAMILY_MODELS, safe=True)
+    create_indexes(db)
     return db
 
 

@@ -45,7 +45,8 @@ def create_app(board, hooks: dict[str, Callable[[], Any]] | None = None) -> Flas
         return render_template("message.html", title=t("photo_roll_call"), message=t("photo_too_big", kb="> 13000",
                                                                                   mb=12)), 413
 
-    from . import class_life, corner, events, screens, staff
-    for blueprint in (*screens.BLUEPRINTS, *staff.BLUEPRINTS, events.events, corner.corner, class_life.class_life):
+    from . import class_life, corner, events, family, screens, staff
+    for blueprint in (*screens.BLUEPRINTS, *staff.BLUEPRINTS, events.events, corner.corner, class_life.class_life,
+                      family.family):
         app.register_blueprint(blueprint)
     return app

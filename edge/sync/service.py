@@ -77,6 +77,8 @@ class SyncService:
         outcome["media"] = prefetch_broadcast_media(self.board, client)
         from ..services.media_library import prefetch_library
         outcome["media"] += prefetch_library(self.board, client)  # on-demand items, after the timed ones
+        from ..services.family_messages import sync_family
+        outcome["family"] = sync_family(self.board, client)
         for _ in range(max_batches):
             acked, left = upload_once(self.board, client, self.batch)
             outcome["uploaded"] += acked
