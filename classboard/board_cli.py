@@ -107,11 +107,13 @@ def _admin_hooks(parts: dict) -> dict:
         """The board's camera, opened on first use (OpenCV is heavy; most boards never need it)."""
         if not camera:
             from drivers.camera import open_camera
-            camera.append(open_camera(parts["board"].config.drivers.camera))
+            camera.append(open_camera(resolved(parts["board"].config).camera))
         return camera[0].read()
 
+    from edge.hardware import resolved
+
     hooks = {"screen_test": screen_test, "speaker_test": speaker_test}
-    if parts["board"].config.drivers.camera != "none":
+    if resolved(parts["board"].config).camera != "none":
         hooks["capture_frame"] = capture_frame
     return hooks
 
