@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = [ROOT / "images" / "build.sh", *sorted((ROOT / "scripts").glob("*.sh")), ROOT / ".ci" / "run"]
+SCRIPTS = [*sorted((ROOT / "images").glob("*.sh")), *sorted((ROOT / "scripts").glob("*.sh")), ROOT / ".ci" / "run"]
 UNITS = sorted([*(ROOT / "images" / "systemd").glob("*.service"), *(ROOT / "images" / "systemd").glob("*.timer")])
 
 
