@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Build the one generic classboard SD-card image from Raspberry Pi OS Lite (arm64).
+# Build the classboard SD-card image from a Raspberry Pi OS Lite (arm64) image that IT staff supply.
+# Not run here (no machine here can download Raspberry Pi OS): the Debian image (images/build.sh) is the one
+# built, booted and measured; this path stays for schools that must use Raspberry Pi OS (e.g. the Pi 5).
 # Run on a Debian or Ubuntu PC as root:
 #   sudo images/build.sh --base 2025-xx-xx-raspios-bookworm-arm64-lite.img.xz --out classboard.img
 # Needs: qemu-user-static binfmt-support parted e2fsprogs dosfstools xz-utils rsync (installed below).
@@ -63,7 +65,7 @@ echo "== classboard source and units"
 mkdir -p "$MNT/opt/classboard/src"
 rsync -a --exclude .git --exclude .venv --exclude tests/artifacts "$REPO/" "$MNT/opt/classboard/src/"
 install -m 0644 "$HERE"/systemd/*.service "$HERE"/systemd/*.timer "$MNT/etc/systemd/system/"
-rsync -a "$HERE/files/" "$MNT/"
+rsync -a --exclude etc/fstab "$HERE/files/" "$MNT/"   # Raspberry Pi OS keeps its own fstab (PARTUUIDs)
 cp "$REPO/docs/board.example.toml" "$MNT/boot/firmware/classboard.toml.example"
 
 echo "== packages and venv (in the arm64 chroot)"
@@ -80,10 +82,12 @@ python3 -m venv /opt/classboard/venv
 /opt/classboard/venv/bin/pip install -q "/opt/classboard/src[hardware]"
 mkdir -p /var/lib/classboard
 echo "LABEL=CBDATA /var/lib/classboard ext4 defaults,noatime,commit=60 0 2" >> /etc/fstab
-systemctl enable classboard-firstboot.service classboard-board.service classboard-kiosk.service classboard-update.timer systemd-timesyncd.service
+systemctl enable classboard-firstboot.service classboard-board.service classboard-kiosk.service classboard-update.timer classboard-boot-report.service systemd-timesyncd.service
 systemctl set-default graphical.target
-# Read-only root with an overlay; the data partition stays writable.
-raspi-config nonint do_overlayfs 0 || echo "overlayfs: enable later with raspi-config (not available in this base)"
+# Read-only root: classboard's own initramfs overlay (images/files/etc/initramfs-tools/scripts/init-bottom),
+# not raspi-config's do_overlayfs, which leaves extra partitions read-only or boots into emergency mode
+# (RPi-Distro/raspi-config#288, raspberrypi/linux#6968). The data partition is mounted over it, writable.
+update-initramfs -u -k all
 apt-get clean
 CHROOT
 

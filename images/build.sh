@@ -51,9 +51,10 @@ NAME="classboard-$VERSION-$SUITE-arm64"
 
 # ---- 1. base root file system (cached) -------------------------------------------------------------
 packages=$(grep -v '^\s*#' "$HERE/rootfs/packages.txt" | xargs | tr ' ' ',')
-base_key=$( (echo "$SUITE"; cat "$HERE/rootfs/packages.txt" "$HERE"/rootfs/initramfs/* \
-  "$HERE/files/etc/initramfs-tools/scripts/init-bottom/classboard-overlay"; sed -n '/^# ---- 1/,/^# ---- 2/p' "$0") \
-  | sha256sum | cut -c1-16)
+# The key: suite, packages, initramfs settings and this stage's recipe. The overlay script is left out: when
+# only it changes, stage 2 remakes the (small) initramfs instead of the whole base.
+base_key=$( (echo "$SUITE"; cat "$HERE/rootfs/packages.txt" "$HERE"/rootfs/initramfs/*; \
+  sed -n '/^# ---- 1/,/^# ---- 2/p' "$0") | sha256sum | cut -c1-16)
 BASE="$CACHE/base-$SUITE-$base_key.tar"
 if [ -f "$BASE" ]; then
   stamp "base root file system from cache: $BASE"
@@ -90,6 +91,12 @@ mkdir -p "$WORK/root" "$WORK/data" "$WORK/wheel"
 stamp "unpack base"
 tar -C "$WORK/root" --xattrs --xattrs-include='*' --numeric-owner -xpf "$BASE"
 R="$WORK/root"
+overlay_script=etc/initramfs-tools/scripts/init-bottom/classboard-overlay
+if ! cmp -s "$HERE/files/$overlay_script" "$R/$overlay_script"; then
+  stamp "overlay script changed since the cached base: initramfs remade"
+  install -m 0755 "$HERE/files/$overlay_script" "$R/$overlay_script"
+  chroot "$R" update-initramfs -u -k all
+fi
 
 stamp "classboard wheel (built natively, pure Python)"
 python3 -m pip wheel -q --no-deps --no-build-isolation -w "$WORK/wheel" "$REPO" 2>/dev/null \
@@ -122,7 +129,7 @@ printf '127.0.0.1\tlocalhost\n127.0.1.1\tclassboard\n' > /etc/hosts
 mkdir -p /var/lib/classboard
 CHROOT
 systemctl --root="$R" enable classboard-firstboot.service classboard-board.service classboard-kiosk.service \
-  classboard-update.timer systemd-timesyncd.service NetworkManager.service >/dev/null 2>&1
+  classboard-update.timer classboard-boot-report.service systemd-timesyncd.service NetworkManager.service >/dev/null 2>&1
 systemctl --root="$R" set-default graphical.target >/dev/null 2>&1
 classboard_uid=$(chroot "$R" id -u classboard)
 classboard_gid=$(chroot "$R" id -g classboard)

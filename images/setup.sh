@@ -5,7 +5,7 @@ set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "images/setup.sh needs root (apt-get, binfmt_misc)" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
 pkgs="mmdebstrap qemu-user-static binfmt-support qemu-system-arm qemu-utils mtools dosfstools e2fsprogs
-      parted xz-utils ipxe-qemu arch-test"
+      parted xz-utils ipxe-qemu arch-test socat"
 missing=$(for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || echo "$p"; done)
 if [ -n "$missing" ]; then
   apt-get -o DPkg::Lock::Timeout=600 update -qq
