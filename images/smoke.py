@@ -208,15 +208,19 @@ def checks_of(report: dict[str, str], first: bool) -> dict[str, bool]:
     }
 
 
+def seconds(text: str) -> float:
+    """systemd's durations: "1min 20.250s", "950ms", "4.512s"."""
+    units = {"min": 60.0, "s": 1.0, "ms": 0.001}
+    return sum(float(v) * units[u] for v, u in re.findall(r"([\d.]+)(min|ms|s)\b", text))
+
+
 def boot_seconds(report: dict[str, str]) -> dict[str, float]:
     """Figures from the report's systemd-analyze line: kernel, initrd, userspace, total."""
     line = next((l for l in report["_text"].splitlines() if l.startswith("Startup finished")), "")
-    figures = {}
-    for value, unit, part in re.findall(r"([\d.]+)(min|s|ms) \((\w+)\)", line):
-        figures[part] = float(value) * {"min": 60, "s": 1, "ms": 0.001}[unit]
-    total = re.search(r"= (?:(\d+)min )?([\d.]+)s", line)
-    if total:
-        figures["total"] = int(total.group(1) or 0) * 60 + float(total.group(2))
+    figures = {part: round(seconds(value), 3)
+               for value, part in re.findall(r"((?:\d+min )?[\d.]+m?s) \((\w+)\)", line)}
+    if "= " in line:
+        figures["total"] = round(seconds(line.rsplit("= ", 1)[1]), 3)
     return figures
 
 
