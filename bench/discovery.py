@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--boards", type=int, default=100)
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--quick", action="store_true", help="5 boards, 20 s at most (what CI runs)")
     args = parser.parse_args()
+    if args.quick:
+        args.boards, args.timeout = min(args.boards, 5), min(args.timeout, 20.0)
     loop = asyncio.new_event_loop()
     start = time.perf_counter()
     azc, infos = loop.run_until_complete(advertise(args.boards))
@@ -48,6 +52,9 @@ def main() -> None:
     print(f"seconds until all listed    {listed:.2f}" if len(found) >= args.boards
           else f"not all listed within {args.timeout:.0f} s")
     loop.run_until_complete(azc.async_close())
+    print(json.dumps({"bench": "discovery", "boards": args.boards, "listed": len(found),
+                      "registered_s": round(registered, 3),
+                      "all_listed_s": round(listed, 3) if len(found) >= args.boards else None}))
 
 
 if __name__ == "__main__":

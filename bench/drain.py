@@ -231,7 +231,7 @@ def xapi_statement(rec: dict, school: str = "https://school.example.cn") -> dict
              "teacher.session": "http://adlnet.gov/expapi/verbs/launched",
              "notice.ack": "http://adlnet.gov/expapi/verbs/experienced",
              "interaction": "http://adlnet.gov/expapi/verbs/interacted"}
-    who = rec["data"].get("student") or rec["data"].get("teacher") or rec["role"]
+    who = rec["data"].get("student") or rec["data"].get("teacher") or rec["initiator"]
     statement = {
         "id": rec["id"],
         "actor": {"objectType": "Agent", "account": {"homePage": school, "name": who}},

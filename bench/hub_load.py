@@ -68,13 +68,13 @@ class SimBoard:
                 seq += 1
                 at = base + timedelta(seconds=seq * 7 % 86_400)
                 if seq % 25:
-                    kind, role, dur, data = "checkin", "student", 0, {"student": f"S1{seq % 45 + 1:03d}",
+                    kind, initiator, dur, data = "checkin", "student", 0, {"student": f"S1{seq % 45 + 1:03d}",
                                                                       "method": "card"}
                 else:
-                    kind, role, dur, data = "attendance.session", "teacher", 2700, {
+                    kind, initiator, dur, data = "attendance.session", "teacher", 2700, {
                         "period": seq // 25 % 8 + 1, "present": 43, "absent": 2, "late": seq % 2}
                 rec = wire.seal({"id": wire.uuid7(int(at.timestamp() * 1000)), "board_id": self.id, "seq": seq,
-                                 "kind": kind, "at": wire.format_time(at), "class_id": class_id, "role": role,
+                                 "kind": kind, "at": wire.format_time(at), "class_id": class_id, "initiator": initiator,
                                  "duration_s": dur, "data": data}, prev, self.key)
                 prev = rec["hash"]
                 batch.append(rec)
@@ -113,7 +113,10 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=180.0,
                         help="stop starting new requests after this many seconds of load (boards still in backoff "
                              "then count as unfinished)")
+    parser.add_argument("--quick", action="store_true", help="10 boards × 2 batches × 50 records (what CI runs)")
     args = parser.parse_args()
+    if args.quick:
+        args.boards, args.batches, args.batch_size, args.threads = 10, 2, 50, 4
 
     import requests
 
@@ -328,6 +331,12 @@ def main() -> None:
               f"p95 {percentile(all_lat, 95) * 1000:.0f} ms, max {max(all_lat) * 1000:.0f} ms; "
               f"records POST p95 {percentile(lat['records'], 95) * 1000:.0f} ms; "
               f"{failures['bundle'] + failures['records']} requests failed (5xx); hub peak RSS {hwm / 1024:.0f} MB")
+        print(json.dumps({"bench": "hub_load", "boards": args.boards, "records_expected": expected, "acked": acked,
+                          "held": held, "elapsed_s": round(elapsed, 2), "records_per_s": round(acked / elapsed, 1),
+                          "request_p50_ms": round(statistics.median(all_lat) * 1000, 1),
+                          "request_p95_ms": round(percentile(all_lat, 95) * 1000, 1),
+                          "failed_5xx": failures["bundle"] + failures["records"], "errors": len(errors),
+                          "hub_peak_rss_mb": round(hwm / 1024, 1)}))
     finally:
         if hub is not None:
             hub.stop()

@@ -7,6 +7,7 @@ detectors in the same run.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -30,7 +31,10 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--photos", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="3 photos (what CI runs)")
     args = parser.parse_args()
+    if args.quick:
+        args.photos = min(args.photos, 3)
     photos = [class_photo(seed, cards=20 + (seed * 7) % 31) for seed in range(args.photos)]
     markers = sum(len(p.ids) for p in photos)
     tuned = score(lambda img: [h.marker_id for h in detect_markers(img)], photos)
@@ -40,6 +44,12 @@ def main() -> None:
     print(f"{'classboard (tuned)':22}{tuned[0]:8.4f}{tuned[1]:11.4f}{tuned[2]:10.1f}")
     print(f"{'OpenCV defaults':22}{plain[0]:8.4f}{plain[1]:11.4f}{plain[2]:10.1f}")
     print(f"time ratio tuned/plain  {tuned[2] / plain[2]:.2f}   (goal: recall ≥ 0.995, precision 1.0, ratio ≤ 2)")
+    print(json.dumps({"bench": "markers", "photos": len(photos), "markers": markers,
+                      "tuned": {"recall": round(tuned[0], 4), "precision": round(tuned[1], 4),
+                                "ms_per_photo": round(tuned[2], 1)},
+                      "plain": {"recall": round(plain[0], 4), "precision": round(plain[1], 4),
+                                "ms_per_photo": round(plain[2], 1)},
+                      "time_ratio_tuned_plain": round(tuned[2] / plain[2], 3)}))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ Run: .venv/bin/python bench/qr.py [--frames 200] [--seed 7]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -228,7 +229,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--limit", type=float, default=300.0, help="wall-clock cap per decoder (s)")
     parser.add_argument("--save", type=Path, help="write the first 12 frames as PNG here, to look at")
+    parser.add_argument("--quick", action="store_true", help="12 frames (what CI runs)")
     args = parser.parse_args()
+    if args.quick:
+        args.frames = min(args.frames, 12)
     start = time.perf_counter()
     frames = make_frames(args.frames, args.no_qr_pct, args.seed)
     gen_s = time.perf_counter() - start
@@ -266,6 +270,12 @@ def main() -> None:
         if r["misses_px"]:
             small = sum(1 for px in r["misses_px"] if px < 110)
             print(f"misses, {name}: {len(r['misses_px'])}, of which {small} with the QR under 110 px wide")
+    print(json.dumps({"bench": "qr", "frames": len(frames), "decoders": {
+        name: {"p50_ms": round(pct(r["times"], 50), 2), "p95_ms": round(pct(r["times"], 95), 2),
+               "rate": round(r["rate"], 4), "wrong": r["wrong"], "false_pos": r["false_pos"]}
+        for name, r in results.items()},
+        "ratio_p50_vs_board": {name: round(pct(r["times"], 50) / pct(base["times"], 50), 3)
+                               for name, r in results.items() if name != base_name}}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

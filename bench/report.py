@@ -32,7 +32,7 @@ WEEKS = 20
 KINDS = [("checkin", 0, 0.55), ("attendance.session", 240, 0.12), ("teacher.session", 300, 0.1),
          ("student.session", 90, 0.1), ("broadcast.played", 600, 0.05), ("notice.ack", 0, 0.05),
          ("sensor.summary", 3600, 0.03)]
-COLUMNS = ("id", "board_id", "seq", "kind", "at", "class_id", "role", "duration_s", "data", "prev", "hash", "sig",
+COLUMNS = ("id", "board_id", "seq", "kind", "at", "class_id", "initiator", "duration_s", "data", "prev", "hash", "sig",
            "received_at")
 HEX = "ab" * 32
 SIG = "S" * 86

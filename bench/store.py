@@ -43,7 +43,7 @@ def service_rate(n: int, workdir: Path) -> tuple[float, list[dict], float]:
     seal_start = time.perf_counter()
     from protocol import records as wire
     for r in rows[:2000]:
-        wire.seal({k: r[k] for k in ("id", "seq", "kind", "class_id", "role", "duration_s")} |
+        wire.seal({k: r[k] for k in ("id", "seq", "kind", "class_id", "initiator", "duration_s")} |
                   {"board_id": board.id, "at": "2026-11-24T00:00:00.000Z", "data": json.loads(r["data"])},
                   r["prev"], board.key)
     seal_each = (time.perf_counter() - seal_start) / min(len(rows), 2000)
@@ -57,12 +57,12 @@ def raw_rate(rows: list[dict], workdir: Path) -> float:
     conn.execute("PRAGMA journal_mode=wal")
     conn.execute("PRAGMA synchronous=full")
     conn.execute("CREATE TABLE usagerecord (id TEXT PRIMARY KEY, seq INTEGER UNIQUE, kind TEXT, at TEXT, "
-                 "class_id TEXT, role TEXT, duration_s INTEGER, data TEXT, prev TEXT, hash TEXT, sig TEXT)")
+                 "class_id TEXT, initiator TEXT, duration_s INTEGER, data TEXT, prev TEXT, hash TEXT, sig TEXT)")
     conn.execute("CREATE INDEX ix_kind ON usagerecord(kind)")
     conn.execute("CREATE INDEX ix_at ON usagerecord(at)")
     conn.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY, record_id TEXT UNIQUE, seq INTEGER, attempts INTEGER)")
     conn.execute("CREATE INDEX ix_outbox_seq ON outbox(seq)")
-    cols = ("id", "seq", "kind", "at", "class_id", "role", "duration_s", "data", "prev", "hash", "sig")
+    cols = ("id", "seq", "kind", "at", "class_id", "initiator", "duration_s", "data", "prev", "hash", "sig")
     tuples = [tuple(str(r[c]) if c == "at" else r[c] for c in cols) for r in rows]
     start = time.perf_counter()
     for i in range(0, len(tuples), BATCH):

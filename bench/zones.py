@@ -18,6 +18,7 @@ Run: .venv/bin/python bench/zones.py [--broadcasts 20] [--clicks 10]
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -36,11 +37,20 @@ def pct(values, q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def summary(values: list[float]) -> dict | None:
+    if not values:
+        return None
+    return {"p50": round(statistics.median(values), 1), "p95": round(pct(values, .95), 1), "max": round(max(values), 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--broadcasts", type=int, default=20)
     parser.add_argument("--clicks", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="3 broadcasts, 3 clicks (what CI runs)")
     args = parser.parse_args()
+    if args.quick:
+        args.broadcasts, args.clicks = min(args.broadcasts, 3), min(args.clicks, 3)
 
     import numpy as np
 
@@ -155,6 +165,9 @@ def main() -> None:
             print(f"live paging latency, click spoken → first sample written to the speaker, {len(latencies)} clicks "
                   f"in 2 rooms: p50 {statistics.median(latencies):.0f} ms  p95 {pct(latencies, .95):.0f} ms  "
                   f"max {max(latencies):.0f} ms   (goal < 500 ms; includes the 100 ms chunking)")
+        print(json.dumps({"bench": "zones", "broadcasts": len(skews),
+                          "skew_ms": summary(skews), "start_error_ms": summary(errors),
+                          "paging_latency_ms": summary(latencies)}))
         pusher.close()
         board.stop()
     finally:

@@ -36,7 +36,8 @@ def alarm_clip(rate: int = 48000) -> Clip:
 
 
 class Speaker:
-    def __init__(self, board, mixer: Mixer | None = None, media_dir: Path | None = None) -> None:
+    def __init__(self, board, mixer: Mixer | None = None, media_dir: Path | None = None,
+                 bell: Clip | None = None) -> None:
         from .hardware import resolved
 
         self.board = board
@@ -45,7 +46,7 @@ class Speaker:
             mixer = Mixer(create_output(drivers.audio, drivers.audio_device or None))
         self.mixer = mixer
         self.media_dir = media_dir or board.config.data_path / "media"
-        self._bell: Clip | None = None
+        self._bell: Clip | None = bell  # a school's own chime (or a bench's short one); default made lazily
         self.alarm = None
         self.set_volume(board.settings().get("volume", 70))
 

@@ -1,0 +1,40 @@
+"""Every bench runs in its quick mode and ends with one line of JSON, so none rots unnoticed.
+
+The figures themselves are not judged here (performance claims live in the
+benches' own output); what is checked is that each bench still runs end to end
+against today's code and reports what it measured under its own name.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHES = sorted(p.stem for p in (ROOT / "bench").glob("*.py") if not p.stem.startswith("_"))
+# Benches whose quick mode is being written on another branch right now; this set only shrinks.
+NOT_YET_QUICK = {"store", "drain", "report", "push", "ui"}
+
+
+@pytest.mark.parametrize("name", BENCHES)
+def test_bench_quick_mode_ends_with_its_json_figures(name: str, tmp_path: Path) -> None:
+    if name in NOT_YET_QUICK:
+        pytest.skip(f"bench/{name}.py has no quick mode yet")
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / f"{name}.py"), "--quick"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, env=_env(tmp_path))
+    assert done.returncode == 0, f"bench/{name}.py --quick failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    last = done.stdout.strip().splitlines()[-1]
+    figures = json.loads(last)
+    assert figures["bench"] == name
+    assert len(figures) > 1, "the JSON line holds no figures"
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    env.setdefault("TMPDIR", str(tmp_path))
+    return env
