@@ -222,7 +222,9 @@ def firstboot(config_file: Path | None) -> None:
               show_default=True, help="Where the versions and the venv symlink live.")
 @click.option("--check", is_flag=True, help="Only say whether the hub offers another version.")
 @click.option("--deadline", default=180.0, show_default=True, help="Seconds the new version has to start.")
-def update(config_file: Path | None, root: Path, check: bool, deadline: float) -> None:
+@click.option("--system-site-packages", is_flag=True,
+              help="The venv uses the system's packages and the update carries classboard alone (Debian image).")
+def update(config_file: Path | None, root: Path, check: bool, deadline: float, system_site_packages: bool) -> None:
     """Install the version the hub offers this board's group; roll back if it does not start (run by a timer)."""
     import subprocess
 
@@ -253,7 +255,8 @@ def update(config_file: Path | None, root: Path, check: bool, deadline: float) -
 
     runner = lambda argv: subprocess.run(list(argv), check=False, timeout=1200).returncode  # noqa: E731
     try:
-        ok = Updater(root, runner).apply(manifest, archive, restart, healthy, deadline_s=deadline)
+        ok = Updater(root, runner, system_site_packages=system_site_packages).apply(
+            manifest, archive, restart, healthy, deadline_s=deadline)
     except UpdateError as exc:
         raise click.ClickException(f"{exc}; the running version is untouched") from None
     finally:

@@ -82,8 +82,12 @@ python3 -m venv /opt/classboard/venv
 /opt/classboard/venv/bin/pip install -q "/opt/classboard/src[hardware]"
 mkdir -p /var/lib/classboard
 echo "LABEL=CBDATA /var/lib/classboard ext4 defaults,noatime,commit=60 0 2" >> /etc/fstab
-systemctl enable classboard-firstboot.service classboard-board.service classboard-kiosk.service classboard-update.timer classboard-boot-report.service systemd-timesyncd.service
+systemctl enable classboard-firstboot.service classboard-board.service classboard-kiosk.service classboard-update.timer classboard-boot-report.service classboard-update-now.service systemd-timesyncd.service
 systemctl set-default graphical.target
+# Raspberry Pi OS's venv holds every dependency (pip), so an update brings them all (a full wheelhouse).
+mkdir -p /etc/systemd/system/classboard-update.service.d
+printf '[Service]\nExecStart=\nExecStart=/usr/lib/classboard/classboard board update --root /var/lib/classboard/software\n' \
+  > /etc/systemd/system/classboard-update.service.d/raspios.conf
 # Read-only root: classboard's own initramfs overlay (images/files/etc/initramfs-tools/scripts/init-bottom),
 # not raspi-config's do_overlayfs, which leaves extra partitions read-only or boots into emergency mode
 # (RPi-Distro/raspi-config#288, raspberrypi/linux#6968). The data partition is mounted over it, writable.

@@ -107,7 +107,7 @@ cp "$wheel" "$R/opt/classboard/"
 
 stamp "venv with Debian's packages (--system-site-packages; nothing compiles)"
 chroot "$R" /usr/bin/python3 -m venv --system-site-packages /opt/classboard/venv
-chroot "$R" /opt/classboard/venv/bin/python -m pip install -q --no-index --no-deps --no-compile \
+chroot "$R" /opt/classboard/venv/bin/python -m pip install -q --no-index --no-deps \
   "/opt/classboard/$(basename "$wheel")"
 # Declared ranges Debian's versions miss are listed in the manifest, not hidden.
 chroot "$R" /opt/classboard/venv/bin/python -m pip check > "$WORK/pip-check.txt" 2>&1 || true
@@ -129,7 +129,7 @@ printf '127.0.0.1\tlocalhost\n127.0.1.1\tclassboard\n' > /etc/hosts
 mkdir -p /var/lib/classboard
 CHROOT
 systemctl --root="$R" enable classboard-firstboot.service classboard-board.service classboard-kiosk.service \
-  classboard-update.timer classboard-boot-report.service systemd-timesyncd.service NetworkManager.service >/dev/null 2>&1
+  classboard-update.timer classboard-boot-report.service classboard-update-now.service systemd-timesyncd.service NetworkManager.service >/dev/null 2>&1
 systemctl --root="$R" set-default graphical.target >/dev/null 2>&1
 classboard_uid=$(chroot "$R" id -u classboard)
 classboard_gid=$(chroot "$R" id -g classboard)

@@ -23,7 +23,7 @@ def test_units_verify(tmp_path, unit):
     shutil.copytree("/usr/lib/systemd/system", tmp_path / "usr" / "lib" / "systemd" / "system", symlinks=True)
     for each in UNITS:  # a timer names its service
         shutil.copy(each, system / each.name)
-    for exe in ("opt/classboard/venv/bin/classboard", "usr/bin/cage", "usr/bin/chromium", "usr/lib/classboard/boot-report",
+    for exe in ("opt/classboard/venv/bin/classboard", "usr/bin/cage", "usr/bin/chromium", "usr/lib/classboard/boot-report", "usr/lib/classboard/classboard", "usr/bin/systemctl",
                 "usr/bin/chown"):
         path = tmp_path / exe
         path.parent.mkdir(parents=True, exist_ok=True)
