@@ -123,7 +123,8 @@ class Guest:
 
     def __init__(self, work: Path, image: Path, hub_port: int) -> None:
         self.work, self.image, self.hub_port = work, image, hub_port
-        self.console = work / "console.log"
+        self.runs = 0
+        self.console = work / "console-1.log"
         self.monitor = work / "monitor.sock"
         self.proc: subprocess.Popen | None = None
 
@@ -138,19 +139,22 @@ class Guest:
             files.append(out)
         return files[0], files[1]
 
-    def start(self) -> float:
+    def start(self, append: str = "") -> float:
+        """Power on (again): each run has its own console log; ``append`` goes on the kernel command line."""
+        self.runs += 1
+        self.console = self.work / f"console-{self.runs}.log"
         kernel, initrd = self.boot_files()
         relay = f"cmd:socat STDIO TCP:127.0.0.1:{self.hub_port}"
         argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72", "-smp", "2", "-m", "1536",
                 "-display", "none", "-serial", f"file:{self.console}",
                 "-monitor", f"unix:{self.monitor},server,nowait",
                 "-kernel", str(kernel), "-initrd", str(initrd),
-                "-append", "root=LABEL=CBROOT ro rootwait console=ttyAMA0 systemd.show_status=1",
+                "-append", f"root=LABEL=CBROOT ro rootwait console=ttyAMA0 systemd.show_status=1 {append}".strip(),
                 "-drive", f"file={self.image},format=raw,if=virtio",
                 "-netdev", f"user,id=net0,restrict=on,guestfwd=tcp:10.0.2.2:{self.hub_port}-{relay}",
                 "-device", "virtio-net-pci,netdev=net0", "-device", "virtio-rng-pci"]
         (self.work / "qemu.argv").write_text(" ".join(argv) + "\n")
-        self.proc = subprocess.Popen(["nice", "-n", "19", *argv], stdout=open(self.work / "qemu.log", "w"),
+        self.proc = subprocess.Popen(["nice", "-n", "19", *argv], stdout=open(self.work / "qemu.log", "a"),
                                      stderr=subprocess.STDOUT, start_new_session=True)
         return time.monotonic()
 
@@ -167,12 +171,36 @@ class Guest:
                                                      text, re.S)]
 
     def stop(self) -> None:
+        """Power off (the monitor's quit: like pulling the plug)."""
         if self.proc and self.proc.poll() is None:
             try:
                 self.command("quit")
                 self.proc.wait(15)
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
+
+
+def release(work: Path, version: str, broken: bool = False) -> Path:
+    """A wheelhouse with classboard alone at ``version`` (the Debian image's update); ``broken`` cannot start."""
+    import tarfile
+    src = work / f"src-{version}"
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir()
+    subprocess.run(f"git -C {REPO} ls-files -z | tar -C {REPO} --null -T - -cf - | tar -C {src} -xf -", shell=True,
+                   check=True, timeout=120)
+    project = src / "pyproject.toml"
+    project.write_text(re.sub(r'^version = ".*"', f'version = "{version}"', project.read_text(), count=1, flags=re.M))
+    if broken:
+        cli = src / "classboard" / "cli.py"
+        cli.write_text(cli.read_text() + '\nraise SystemExit("smoke test: this release is broken on purpose")\n')
+    wheels = work / f"wheels-{version}"
+    subprocess.run([PY, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(src)],
+                   check=True, capture_output=True, timeout=300)
+    archive = work / f"classboard-{version}-wheelhouse.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for wheel in wheels.glob("*.whl"):
+            tar.add(wheel, arcname=wheel.name)
+    return archive
 
 
 def parse_report(text: str) -> dict[str, str]:
@@ -224,11 +252,48 @@ def boot_seconds(report: dict[str, str]) -> dict[str, float]:
     return figures
 
 
+def update_and_rollback(args, hub: Hub, guest: Guest, board_id: str, figures: dict, results: dict) -> None:
+    """Offer a good version, boot with classboard.update-now, see it switch; then a broken one, see it roll back.
+
+    Read from the boot report, which waits for the boot (the update is part of it) to finish."""
+    def version() -> str:
+        rows = hub.query("select version from board where id = ?", board_id)
+        return rows[0][0] if rows else ""
+
+    figures["version_before"] = version()
+    good_venv = "/var/lib/classboard/software/versions/0.1.1/venv"
+    for good, number in ((True, "0.1.1"), (False, "0.1.2")):
+        archive = release(args.work, number, broken=not good)
+        classboard("hub", "release", "add", str(archive), "--version", number, "--data", str(hub.data))
+        classboard("hub", "release", "offer", "--group", "*", "--version", number, "--data", str(hub.data))
+        guest.stop()
+        log(f"offered {number} ({'good' if good else 'broken on purpose'}); booting with classboard.update-now")
+        t = guest.start("classboard.update-now")
+        report = wait_for(f"boot report after updating to {number}", lambda: guest.reports(),
+                          args.boot_timeout + 1200, 5)[0]
+        (args.work / f"report-update-{number}.txt").write_text(report["_text"])
+        update = unit_state(report, "classboard-update")
+        if good:
+            figures["update_switch_s"] = round(time.monotonic() - t, 1)
+            results[f"update to {number}: the updater succeeded"] = update.get("Result") == "success"
+            results[f"update to {number}: the board runs it from the data partition"] = \
+                report.get("software") == good_venv
+            wait_for(f"the board reports {number} to the hub", lambda: version() == number, 300, 5)
+            results[f"update to {number}: the hub sees the board on it"] = True
+        else:
+            figures["update_rollback_s"] = round(time.monotonic() - t, 1)
+            results[f"update to {number}: the updater reports the failure"] = update.get("Result") == "exit-code"
+            results[f"update to {number}: rolled back to 0.1.1 by itself"] = report.get("software") == good_venv
+            board = unit_state(report, "classboard-board")
+            results[f"update to {number}: the board service runs again"] = board.get("SubState") == "running"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("image", type=Path, help="the built image (.img or .img.xz)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/classboard-smoke"))
     parser.add_argument("--boot-timeout", type=float, default=900, help="seconds for a boot under emulation")
+    parser.add_argument("--skip-update", action="store_true", help="stop after the reboot checks")
     args = parser.parse_args()
     for tool in ("qemu-system-aarch64", "socat", "mcopy"):
         if shutil.which(tool) is None:
@@ -292,6 +357,8 @@ def main() -> int:
                                  seq_before)], 600, 5)
         results["store kept across the reboot (records continue the sequence)"] = min(r[0] for r in more) == \
             seq_before + 1
+        if not args.skip_update:
+            update_and_rollback(args, hub, guest, board_id, figures, results)
     except (TimeoutError, subprocess.CalledProcessError) as exc:
         results[f"stopped: {exc}"] = False
     finally:
