@@ -98,9 +98,12 @@ if ! cmp -s "$HERE/files/$overlay_script" "$R/$overlay_script"; then
   chroot "$R" update-initramfs -u -k all
 fi
 
-stamp "classboard wheel (built natively, pure Python)"
-python3 -m pip wheel -q --no-deps --no-build-isolation -w "$WORK/wheel" "$REPO" 2>/dev/null \
-  || "$REPO/.venv/bin/python" -m pip wheel -q --no-deps --no-build-isolation -w "$WORK/wheel" "$REPO"
+stamp "classboard wheel (built natively, pure Python, from the files git tracks)"
+mkdir -p "$WORK/src"
+git -C "$REPO" ls-files -z | tar -C "$REPO" --null -T - -cf - | tar -C "$WORK/src" -xf -
+PIP_PY="$REPO/.venv/bin/python"
+[ -x "$PIP_PY" ] || PIP_PY=python3
+"$PIP_PY" -m pip wheel -q --no-deps -w "$WORK/wheel" "$WORK/src"
 wheel=$(ls "$WORK"/wheel/classboard-*.whl)
 mkdir -p "$R/opt/classboard"
 cp "$wheel" "$R/opt/classboard/"

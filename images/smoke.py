@@ -194,7 +194,7 @@ def release(work: Path, version: str, broken: bool = False) -> Path:
         cli = src / "classboard" / "cli.py"
         cli.write_text(cli.read_text() + '\nraise SystemExit("smoke test: this release is broken on purpose")\n')
     wheels = work / f"wheels-{version}"
-    subprocess.run([PY, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(src)],
+    subprocess.run([PY, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(src)],
                    check=True, capture_output=True, timeout=300)
     archive = work / f"classboard-{version}-wheelhouse.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
