@@ -197,6 +197,26 @@ def status(config_file: Path | None) -> None:
 
 @board.command()
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--qr", "qr_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the checkpoint as a QR code (PNG) to this file.")
+def checkpoint(config_file: Path | None, qr_file: Path | None) -> None:
+    """Print the board id, key fingerprint and latest signed checkpoint of its usage log (what a reviewer checks)."""
+    b = open_board(config_file)
+    try:
+        point = b.log.latest()
+        click.echo(f"board:       {b.id}\nfingerprint: {b.log.fingerprint()}\nrecords:     {point.size}\n")
+        click.echo(point.text, nl=False)
+        if qr_file is not None:
+            from drivers.vision.cards import qr_png
+
+            qr_file.write_bytes(qr_png(point.text, px=600))
+            click.echo(f"\nQR code written to {qr_file}", err=True)
+    finally:
+        b.stop()
+
+
+@board.command()
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
 def firstboot(config_file: Path | None) -> None:
     """Apply the boot-partition config once and enroll with the hub (run by systemd)."""
     from provisioning.firstboot import first_boot

@@ -25,6 +25,7 @@ from .services.notices import NoticeBoard
 from .services.timetable import Timetable
 from .services.attendance import RollCall
 from .services.teacher_session import TeacherDesk
+from .services.board_log import BoardLog
 from .services.usage import UsageMeter
 from .store import StoreOpening, open_store
 from .store import models as m
@@ -53,6 +54,7 @@ class Board:
         self.notices = NoticeBoard(self.clock)
         self.bells = BellPlan(self.zone, self.calendar)
         self.usage = UsageMeter(self.db, self.clock, self.key, self.id)
+        self.log = BoardLog(self.db, self.clock, self.key, self.id)
         self.scheduler = Scheduler(self.clock)
         self.rollcall = RollCall(self.db, self.clock, self.usage, self.zone)
         self.teachers = TeacherDesk(self.clock, self.usage, self.class_id)

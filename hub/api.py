@@ -13,8 +13,9 @@ from protocol.records import RecordError
 
 from .access_log import log_access
 from .enrollment import EnrollmentError, enroll, claim_board, console_user_for_token
-from .ingest import ChainGap, ingest_batch
+from .ingest import ChainGap, LogConflict, ingest_batch, ingest_checkpoint
 from .models import Board, BundleRejection
+from .witness.forward import forward_checkpoint_later
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -70,6 +71,7 @@ def enroll_board():
         return problem(exc.status, "enrollment refused", str(exc))
     if answer.get("status") == "enrolled":
         log_access("enroll", actor=answer["board_id"], address=request.remote_addr or "")
+        forward_checkpoint_later(answer["board_id"])  # the witness learns the board's key at enrollment
     return jsonify(answer)
 
 
@@ -115,13 +117,36 @@ def records(board_id: str):
     except RecordError as exc:
         return problem(400, "malformed batch", str(exc))
     except ChainGap as exc:
-        return problem(409, "chain gap", str(exc))
+        return problem(409, "log gap", str(exc))
+    except LogConflict as exc:
+        return problem(409, "log conflict", str(exc))
+    forward_checkpoint_later(board.id)
     body = result.as_json()
     if "return=minimal" in request.headers.get("Prefer", ""):
         # the acked records are exactly the batch's records up to last_seq that are not rejected: a board that
         # says so need not be sent their ids back (a third of the bytes of a drain)
         body["acked_count"] = len(body.pop("acked"))
     return jsonify(body)
+
+
+@api.post("/boards/<board_id>/checkpoints")
+def checkpoints(board_id: str):
+    """A board's checkpoint without records (its daily one): kept and witnessed if it agrees with the log."""
+    board = board_request(board_id)
+    if isinstance(board, Response):
+        return board
+    if (request.content_length or 0) > 4096:
+        return problem(413, "checkpoint too large", "a checkpoint is at most 4096 bytes")
+    try:
+        point = ingest_checkpoint(board, request.get_data().decode("utf-8", "replace"))
+    except RecordError as exc:
+        return problem(400, "malformed checkpoint", str(exc))
+    except ChainGap as exc:
+        return problem(409, "log gap", str(exc))
+    except LogConflict as exc:
+        return problem(409, "log conflict", str(exc))
+    forward_checkpoint_later(board.id)
+    return jsonify({"size": point.size, "root": point.root.hex()})
 
 
 @api.post("/boards/<board_id>/health")

@@ -60,11 +60,15 @@ def hub() -> None:
 @click.option("--mqtt-host", default="", help="MQTT broker for pushes (empty: boards poll).")
 @click.option("--mqtt-port", default=1883, show_default=True)
 @click.option("--threads", default=8, show_default=True)
-def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqtt_port: int, threads: int) -> None:
+@click.option("--witness", "witness_url", default="", envvar="CLASSBOARD_HUB_WITNESS_URL",
+              help="The district witness's URL: board keys and checkpoints are forwarded there.")
+def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqtt_port: int, threads: int,
+          witness_url: str) -> None:
     """Serve the board API and the web console."""
     from waitress.server import create_server
 
-    app = open_hub(data_dir, db_url, host=host, port=port, mqtt_host=mqtt_host, mqtt_port=mqtt_port)
+    app = open_hub(data_dir, db_url, host=host, port=port, mqtt_host=mqtt_host, mqtt_port=mqtt_port,
+                   witness_url=witness_url)
     server = create_server(app, host=host, port=port, threads=threads, max_request_body_size=8 * 1024 * 1024)
     stop = threading.Event()
 

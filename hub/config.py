@@ -16,6 +16,8 @@ class HubConfig:
     mqtt_port: int = 1883
     secret_key: str = ""  # console sessions; generated into data_dir when empty
     max_batch_bytes: int = 2 * 1024 * 1024
+    # the district's witness (``classboard witness serve``): enrollments and checkpoints are forwarded there
+    witness_url: str = field(default_factory=lambda: os.environ.get("CLASSBOARD_HUB_WITNESS_URL", ""))
 
     @property
     def database_url(self) -> str:

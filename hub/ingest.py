@@ -1,26 +1,39 @@
-"""Storing a board's uploaded records: each id once, chain and signature checked, all or a clean prefix.
+"""Storing a board's uploaded records: each id once, the batch whole or not at all, checked against its checkpoint.
 
-A retry after a lost ack is normal (the board cannot know the hub stored the
-batch), so records the hub already holds are acked again and counted once.
-New records must continue the board's chain exactly; the verified prefix of a
-batch is stored in one transaction and anything after a bad record is refused
-with its reason, so the stored chain never has a hole or a forgery in it.
+Protocol 2: a batch carries the board's signed checkpoint at its last record.
+The hub holds the board's log so far (its records, and the Merkle frontier of
+their leaf hashes), appends the batch's new leaves and stores the batch only if
+the root comes out exactly as the board signed — the new checkpoint is then
+consistent with every earlier one by construction, because the earlier leaves
+are the ones the hub already holds. Records the hub already has (a retry after
+a lost ack) are acked again once their leaf hashes match what is stored; a
+different record at a held position is a fork and refuses the whole batch.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from protocol.keys import load_public, verify
-from protocol.records import decode_batch, parse_time
+from protocol.checkpoint import Checkpoint, CheckpointError, verify_checkpoint
+from protocol.keys import load_public
+from protocol.merkle import Frontier
+from protocol.records import RecordError, decode_batch_for_store, parse_time
 
 from .db import write_transaction
-from .models import Board, UsageRecord, database
+from .models import Board, BoardCheckpoint, UsageRecord, database
+
+EMPTY_HEAD = "0" * 64
+_COLUMNS = ("id", "board_id", "seq", "kind", "at", "class_id", "initiator", "duration_s", "data", "hash", "received_at")
+_INSERT = (f"INSERT INTO {UsageRecord._meta.table_name} ({', '.join(_COLUMNS)}) "
+           f"VALUES ({', '.join(['{p}'] * len(_COLUMNS))})")
 
 
 class ChainGap(Exception):
     """The batch starts after a gap: the board must resend from ``last_seq + 1``."""
+
+
+class LogConflict(Exception):
+    """The batch or checkpoint contradicts the log the hub holds (a fork, or a root the records do not give)."""
 
 
 @dataclass
@@ -30,58 +43,105 @@ class IngestResult:
     rejected: list[dict[str, str]] = field(default_factory=list)
     last_seq: int = 0
     last_hash: str = ""
+    checkpoint: Checkpoint | None = None
 
     def as_json(self) -> dict:
         return {"acked": self.acked, "duplicates": self.duplicates, "rejected": self.rejected,
                 "last_seq": self.last_seq, "last_hash": self.last_hash}
 
 
+def _checkpoint(board: Board, text: str) -> Checkpoint:
+    try:
+        return verify_checkpoint(text, load_public(board.public_key), board.id)
+    except CheckpointError as exc:
+        raise RecordError(f"checkpoint refused: {exc}") from None
+
+
+def _lock_head(board_id: str) -> Board:
+    """The board's row is the lock on its log: two uploads of one board never interleave."""
+    query = Board.select(Board.last_seq, Board.last_hash, Board.log_frontier).where(Board.id == board_id)
+    return (query.for_update() if database.obj.for_update else query).get()  # SQLite: IMMEDIATE is the lock
+
+
+def stored_leaves(board_id: str, upto: int) -> list[bytes]:
+    """The leaf hashes of the board's first ``upto`` records, as stored (for proofs and old checkpoints)."""
+    rows = UsageRecord.select(UsageRecord.hash).where(
+        (UsageRecord.board_id == board_id) & (UsageRecord.seq <= upto)).order_by(UsageRecord.seq).tuples()
+    return [bytes.fromhex(h) for (h,) in rows]
+
+
+def _root_at(board_id: str, head: Board, size: int) -> bytes:
+    if size == head.last_seq:
+        return Frontier.from_text(head.log_frontier).root()
+    leaves = stored_leaves(board_id, size)
+    return Frontier().extend(leaves).root()
+
+
+def _keep(board_id: str, point: Checkpoint, now: datetime) -> None:
+    if not BoardCheckpoint.select().where((BoardCheckpoint.board_id == board_id) &
+                                          (BoardCheckpoint.text == point.text)).exists():
+        BoardCheckpoint.create(board_id=board_id, size=point.size, root=point.root.hex(), signed_at=point.time,
+                               text=point.text, received_at=now)
+
+
 def ingest_batch(board: Board, payload: bytes, max_bytes: int) -> IngestResult:
-    records = decode_batch(payload, max_bytes=max_bytes)  # RecordError → 400 at the caller
-    key = load_public(board.public_key)
-    result = IngestResult()
+    records, text, data = decode_batch_for_store(payload, max_bytes=max_bytes)  # RecordError → 400 at the caller
+    if records[0]["board_id"] != board.id:
+        raise RecordError(f"batch is for board {records[0]['board_id']!r}, not {board.id!r}")
+    point = _checkpoint(board, text)
+    if point.size != records[-1]["seq"]:
+        raise RecordError(f"the checkpoint covers {point.size} records but the batch ends at seq "
+                          f"{records[-1]['seq']}")
+    result = IngestResult(checkpoint=point)
     with write_transaction():
-        # the board's row is the lock on its chain: two uploads of one board never interleave
-        query = Board.select(Board.last_seq, Board.last_hash).where(Board.id == board.id)
-        current = (query.for_update() if database.obj.for_update else query).get()  # SQLite: IMMEDIATE is the lock
-        last_seq, last_hash = current.last_seq, current.last_hash
-        old = [r for r in records if r["seq"] <= last_seq]
+        head = _lock_head(board.id)
+        size = head.last_seq
+        old = [r for r in records if r["seq"] <= size]
         if old:
-            stored = {row.seq: row.id for row in UsageRecord.select(UsageRecord.seq, UsageRecord.id).where(
+            stored = {row.seq: (row.id, row.hash) for row in UsageRecord.select(
+                UsageRecord.seq, UsageRecord.id, UsageRecord.hash).where(
                 (UsageRecord.board_id == board.id) & (UsageRecord.seq.in_([r["seq"] for r in old])))}
             for rec in old:
-                if stored.get(rec["seq"]) == rec["id"]:
-                    result.acked.append(rec["id"])
-                    result.duplicates += 1
-                else:
-                    result.rejected.append({"id": rec["id"], "reason": f"seq {rec['seq']} is already held "
-                                                                       "with a different record id"})
-        fresh = [r for r in records if r["seq"] > last_seq]
-        if fresh and fresh[0]["seq"] != last_seq + 1:
-            raise ChainGap(f"batch starts at seq {fresh[0]['seq']} but the hub holds up to {last_seq}")
-        rows, now = [], datetime.now(timezone.utc).replace(tzinfo=None)
-        for rec in fresh:
-            if rec["board_id"] != board.id:
-                reason = f"record is for board {rec['board_id']!r}"
-            elif rec["prev"] != last_hash:
-                reason = f"seq {rec['seq']} does not link to the hub's last record of this board"
-            elif not verify(key, bytes.fromhex(rec["hash"]), rec["sig"]):
-                reason = f"seq {rec['seq']}: signature does not verify with the board's key"
-            else:
-                reason = ""
-            if reason:  # refuse this one and everything after it: the chain must stay whole
-                result.rejected += [{"id": r["id"], "reason": reason} for r in fresh[fresh.index(rec):]]
-                break
-            rows.append({"id": rec["id"], "board_id": board.id, "seq": rec["seq"], "kind": rec["kind"],
-                         "at": parse_time(rec["at"]).replace(tzinfo=None), "class_id": rec["class_id"],
-                         "initiator": rec["initiator"], "duration_s": rec["duration_s"],
-                         "data": json.dumps(rec["data"], ensure_ascii=False, separators=(",", ":")),
-                         "prev": rec["prev"], "hash": rec["hash"], "sig": rec["sig"], "received_at": now})
-            last_seq, last_hash = rec["seq"], rec["hash"]
-        for start in range(0, len(rows), 500):
-            UsageRecord.insert_many(rows[start:start + 500]).execute()
+                if stored.get(rec["seq"]) != (rec["id"], rec["hash"]):
+                    raise LogConflict(f"seq {rec['seq']} differs from the record the hub holds at that place: "
+                                      "the board's log has forked")
+            result.acked += [r["id"] for r in old]
+            result.duplicates = len(old)
+        fresh = [r for r in records if r["seq"] > size]
+        if fresh and fresh[0]["seq"] != size + 1:
+            raise ChainGap(f"batch starts at seq {fresh[0]['seq']} but the hub holds up to {size}")
+        frontier = Frontier.from_text(head.log_frontier)
+        frontier.extend(bytes.fromhex(r["hash"]) for r in fresh)
+        root = frontier.root() if fresh else _root_at(board.id, head, point.size)
+        if root != point.root:
+            raise LogConflict(f"the board signed root {point.root.hex()[:16]}… for {point.size} records, but the "
+                              f"records give {root.hex()[:16]}…: a record was altered, dropped or reordered")
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        skip = len(records) - len(fresh)
+        rows = [(rec["id"], board.id, rec["seq"], rec["kind"], parse_time(rec["at"]).replace(tzinfo=None),
+                 rec["class_id"], rec["initiator"], rec["duration_s"], data[skip + i], rec["hash"], now)
+                for i, rec in enumerate(fresh)]
+        if rows:  # one prepared statement for the batch, not peewee's SQL built row by row
+            database.cursor().executemany(_INSERT.format(p=database.obj.param), rows)
         if rows:
-            Board.update(last_seq=last_seq, last_hash=last_hash, last_sync=now).where(Board.id == board.id).execute()
-        result.acked += [r["id"] for r in rows]
-    result.last_seq, result.last_hash = last_seq, last_hash
+            size = frontier.size
+            Board.update(last_seq=size, last_hash=root.hex(), log_frontier=frontier.to_text(),
+                         last_sync=now).where(Board.id == board.id).execute()
+        _keep(board.id, point, now)
+        result.acked += [r[0] for r in rows]
+    result.last_seq, result.last_hash = size, (root.hex() if rows else head.last_hash)
     return result
+
+
+def ingest_checkpoint(board: Board, text: str) -> Checkpoint:
+    """A checkpoint on its own (the board's daily one): kept if it agrees with the log the hub holds."""
+    point = _checkpoint(board, text)
+    with write_transaction():
+        head = _lock_head(board.id)
+        if point.size > head.last_seq:
+            raise ChainGap(f"the checkpoint covers {point.size} records but the hub holds {head.last_seq}; "
+                           "upload the records first")
+        if _root_at(board.id, head, point.size) != point.root:
+            raise LogConflict(f"the checkpoint's root for {point.size} records differs from the log the hub holds")
+        _keep(board.id, point, datetime.now(timezone.utc).replace(tzinfo=None))
+    return point

@@ -63,8 +63,9 @@ class Board(BaseModel):
     outbox_depth = IntegerField(default=0)
     health = TextField(default="{}")
     bundle_etag = CharField(null=True)
-    last_seq = BigIntegerField(default=0)
-    last_hash = CharField(default="0" * 64)
+    last_seq = BigIntegerField(default=0)  # the size of the board's log the hub holds
+    last_hash = CharField(default="0" * 64)  # its root (hex); "0"*64 while empty
+    log_frontier = TextField(default="0")  # protocol.merkle.Frontier of those records: grows with each batch
 
 
 class Claim(BaseModel):
@@ -85,6 +86,7 @@ class EnrollmentToken(BaseModel):
 
 
 class UsageRecord(BaseModel):
+    """One record of a board's log (protocol 2): ``hash`` is its RFC 9162 leaf hash at index ``seq - 1``."""
     id = CharField(primary_key=True)
     board_id = CharField(index=True)
     seq = BigIntegerField()
@@ -94,13 +96,28 @@ class UsageRecord(BaseModel):
     initiator = CharField()
     duration_s = IntegerField()
     data = TextField()
-    prev = CharField()
     hash = CharField()
-    sig = CharField()
     received_at = DateTimeField(index=True)  # the report's incremental update reads "since the last one"
 
     class Meta:
         indexes = ((("board_id", "seq"), True),)
+
+
+class BoardCheckpoint(BaseModel):
+    """Every distinct checkpoint a board signed and the hub accepted, as signed; what the evidence carries.
+
+    ``witnessed_at`` is set once the witness took it (hub/witness/forward.py).
+    """
+    board_id = CharField(index=True)
+    size = BigIntegerField()
+    root = CharField()  # hex
+    signed_at = CharField(default="")  # the checkpoint's own time line
+    text = TextField()
+    received_at = DateTimeField()
+    witnessed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("board_id", "size"), False),)
 
 
 class BundleRejection(BaseModel):
@@ -172,4 +189,4 @@ class GroupOffer(BaseModel):
 
 
 ALL_MODELS = [SchoolData, Notice, Board, Claim, EnrollmentToken, UsageRecord, BundleRejection, ConsoleUser,
-              CommandLog, AccessLog, ReportTally, Release, GroupOffer]
+              CommandLog, AccessLog, ReportTally, Release, GroupOffer, BoardCheckpoint]

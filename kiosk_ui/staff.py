@@ -200,7 +200,8 @@ def device_facts():
     from importlib.metadata import version
     claim = get_setting("enroll.claim_code") or ""
     qr = segno.make_qr(claim).svg_inline(scale=6) if claim else ""
-    facts = {"device_id": board.id, "version": version("classboard"),
+    checkpoint = board.log.latest()  # signed anew if the log grew: a reviewer photographs the board's own word
+    facts = {"device_id": board.id, "key_fingerprint": board.log.fingerprint(), "version": version("classboard"),
              "hub": get_setting("sync.hub_url") or board.config.hub.url or "—",
              "last_sync": get_setting("sync.last_ok_at") or _t()("never"), "outbox": board.usage.outbox_depth(),
              "addresses": ", ".join(_addresses()) or "—"}
@@ -208,6 +209,8 @@ def device_facts():
     face = _faces(board).status(board.class_id)
     drivers["face"] = face.reason_zh if current_app.config["LANG"] == "zh-CN" else face.reason_en
     return render_template("admin.html", facts=facts, drivers=drivers, claim=claim, qr=qr,
+                           checkpoint=checkpoint.text,
+                           checkpoint_qr=segno.make_qr(checkpoint.text, error="m").svg_inline(scale=3),
                            enrolled=bool(get_setting("enroll.hub_public_key")), hooks=current_app.config["HOOKS"],
                            result=request.args.get("result", ""), error=get_setting("sync.last_error") or "")
 

@@ -1,29 +1,29 @@
-"""Sealed usage records: the evidence a board produces, hash-chained and signed.
+"""Usage records, protocol 2: the leaves of each board's append-only Merkle log.
 
-A record's ``hash`` is SHA-256 over the canonical bytes of every field except
-``hash`` and ``sig``; ``prev`` is the previous record's hash (64 zeros for the
-first), and ``sig`` is the board's Ed25519 signature over the 32 hash bytes.
-Deleting, altering, inserting or reordering a record therefore breaks either a
-hash, a link or a signature, and :func:`verify_chain` names which.
+A record is its fields and nothing else: no signature, no link. Its leaf is the
+canonical bytes of :data:`LEAF_FIELDS`, hashed as an RFC 9162 leaf
+(``SHA-256(0x00 || bytes)``, see :mod:`protocol.merkle`), at index ``seq - 1``
+of its board's log. The board signs *checkpoints* of the whole log
+(:mod:`protocol.checkpoint`) instead of every record: one Ed25519 signature per
+upload batch rather than per record, and a deleted, altered, inserted or
+reordered record changes the root a signed checkpoint names.
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
+import re
 import time
-import uuid
 import zlib
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from .canonical import CanonicalError, canonical_bytes
+from .merkle import leaf_hash
 
-from .canonical import CanonicalError, canonical_bytes, sha256_hex
-from .keys import sign, verify
-
-GENESIS = "0" * 64
+VERSION = 2
 KINDS = ("attendance.session", "checkin", "broadcast.played", "teacher.session", "student.session",
          "notice.ack", "sensor.summary", "interaction")
 # Who set a record in motion. Only a person's own use counts toward participation
@@ -31,7 +31,9 @@ KINDS = ("attendance.session", "checkin", "broadcast.played", "teacher.session",
 # ``system`` are the board acting on its own (a planned broadcast, a sensor summary).
 INITIATORS = ("teacher", "student", "staff", "guardian", "schedule", "system")
 PEOPLE = ("teacher", "student", "staff", "guardian")
-SIGNED_FIELDS = ("id", "board_id", "seq", "kind", "at", "class_id", "initiator", "duration_s", "data", "prev")
+LEAF_FIELDS = ("id", "board_id", "seq", "kind", "at", "class_id", "initiator", "duration_s", "data")
+# per record on the wire, in this order; board_id is said once per batch and seq is first_seq + position
+WIRE_FIELDS = ("id", "kind", "at", "class_id", "initiator", "duration_s", "data")
 MAX_BATCH_RECORDS = 5000
 MAX_BATCH_BYTES = 2 * 1024 * 1024  # compressed
 MAX_BATCH_EXPANDED = 16 * 1024 * 1024
@@ -42,56 +44,63 @@ class RecordError(ValueError):
     """A record or batch is malformed; the message says which and why."""
 
 
-def uuid7(now_ms: int | None = None) -> str:
-    """RFC 9562 UUIDv7: time-ordered, so ids sort like the records were made."""
+def uuid7(now_ms: int | None = None, random_bytes: bytes | None = None) -> str:
+    """RFC 9562 UUIDv7: time-ordered, so ids sort like the records were made.
+
+    ``random_bytes`` (10 bytes from ``os.urandom``) lets a caller sealing a batch draw them in one system call.
+    """
     ms = int(time.time() * 1000) if now_ms is None else now_ms
-    rand = int.from_bytes(os.urandom(10), "big")
+    rand = int.from_bytes(random_bytes if random_bytes is not None else os.urandom(10), "big")
     value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64 | 0b10 << 62 | rand & ((1 << 62) - 1)
-    return str(uuid.UUID(int=value))
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def format_time(moment: datetime) -> str:
     """RFC 3339 UTC with milliseconds and ``Z``: one spelling, so one hash."""
     if moment.tzinfo is None:
         raise RecordError("record times must be timezone-aware")
-    utc = moment.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_time(text: str) -> datetime:
-    if not isinstance(text, str) or not text.endswith("Z") or len(text) != 24:
+    if not isinstance(text, str) or len(text) != 24 or text[-1] != "Z" or text[10] != "T" or text[19] != "." \
+            or not text[20:23].isdigit():
         raise RecordError(f"time {text!r} is not RFC 3339 UTC with milliseconds (YYYY-MM-DDTHH:MM:SS.mmmZ)")
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    try:  # fromisoformat is C and ten times faster than strptime; the shape is checked above
+        return datetime.fromisoformat(text[:23]).replace(tzinfo=timezone.utc)
     except ValueError:
         raise RecordError(f"time {text!r} is not a valid date and time") from None
 
 
-def record_hash(rec: dict[str, Any]) -> str:
-    return sha256_hex(canonical_bytes({k: rec[k] for k in SIGNED_FIELDS}))
+_UUID7 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
 
 
-def check_fields(rec: Any) -> None:
-    """Shape checks a hub does before any cryptography; raises RecordError naming the field."""
+def check_fields(rec: Any, *, own: bool = False) -> bytes:
+    """Shape checks a hub does before any cryptography; raises RecordError naming the field.
+
+    ``own``: the board made ``id``, ``board_id``, ``seq`` and ``at`` itself (uuid7, format_time), so only
+    what its callers gave is checked. Returns the canonical bytes of ``data``, which the leaf is built from.
+    """
     if not isinstance(rec, dict):
         raise RecordError("a record must be a JSON object")
-    missing = [k for k in SIGNED_FIELDS if k not in rec]
+    missing = [k for k in LEAF_FIELDS if k not in rec]
     if missing:
         raise RecordError(f"record is missing {', '.join(missing)}")
     rid = rec.get("id")
-    try:
-        if not isinstance(rid, str) or uuid.UUID(rid).version != 7:
-            raise ValueError
-    except ValueError:
-        raise RecordError(f"id {rid!r} is not a UUIDv7") from None
-    seq = rec["seq"]
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-        raise RecordError(f"record {rid}: seq must be a positive integer")
+    if not own:
+        if not isinstance(rid, str) or not _UUID7.match(rid):
+            raise RecordError(f"id {rid!r} is not a UUIDv7 (lower-case, hyphenated)")
+        if not isinstance(rec["board_id"], str) or not rec["board_id"]:
+            raise RecordError(f"record {rid}: board_id must be a non-empty string")
+        seq = rec["seq"]
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            raise RecordError(f"record {rid}: seq must be a positive integer")
+        parse_time(rec["at"])
     if rec["kind"] not in KINDS:
         raise RecordError(f"record {rid}: kind {rec['kind']!r} is not one of {', '.join(KINDS)}")
     if rec["initiator"] not in INITIATORS:
         raise RecordError(f"record {rid}: initiator {rec['initiator']!r} is not one of {', '.join(INITIATORS)}")
-    parse_time(rec["at"])
     if rec["class_id"] is not None and not isinstance(rec["class_id"], str):
         raise RecordError(f"record {rid}: class_id must be a string or null")
     d = rec["duration_s"]
@@ -100,95 +109,106 @@ def check_fields(rec: Any) -> None:
     if not isinstance(rec["data"], dict):
         raise RecordError(f"record {rid}: data must be an object")
     try:
-        if len(canonical_bytes(rec["data"])) > MAX_DATA_BYTES:
-            raise RecordError(f"record {rid}: data is larger than {MAX_DATA_BYTES} bytes")
+        data = canonical_bytes(rec["data"])
     except CanonicalError as exc:
         raise RecordError(f"record {rid}: data {exc}") from None
-    if not isinstance(rec["prev"], str) or len(rec["prev"]) != 64:
-        raise RecordError(f"record {rid}: prev must be 64 hex digits")
+    except UnicodeEncodeError:
+        raise RecordError(f"record {rid}: data holds text that is not valid Unicode") from None
+    if len(data) > MAX_DATA_BYTES:
+        raise RecordError(f"record {rid}: data is larger than {MAX_DATA_BYTES} bytes")
+    return data
 
 
-def seal(fields: dict[str, Any], prev_hash: str, key: Ed25519PrivateKey) -> dict[str, Any]:
-    """Complete a record with ``prev``, ``hash`` and ``sig``."""
-    rec = {k: fields[k] for k in SIGNED_FIELDS if k != "prev"}
-    rec["prev"] = prev_hash
-    check_fields(rec)
-    rec["hash"] = record_hash(rec)
-    rec["sig"] = sign(key, bytes.fromhex(rec["hash"]))
+def leaf_bytes(rec: dict[str, Any]) -> bytes:
+    """The exact bytes a record's leaf hash covers (and an evidence archive's line holds)."""
+    return canonical_bytes({k: rec[k] for k in LEAF_FIELDS})
+
+
+def _checked_leaf_bytes(rec: dict[str, Any], data: bytes) -> bytes:
+    """leaf_bytes of a record check_fields passed, assembled in canonical key order without a second walk.
+
+    The hot path of sealing (bench/store.py); tests/protocol/test_records.py checks it equals leaf_bytes.
+    """
+    try:
+        return b"".join((
+            b'{"at":"', rec["at"].encode(), b'","board_id":', _text(rec["board_id"]),
+            b',"class_id":', b"null" if rec["class_id"] is None else _text(rec["class_id"]),
+            b',"data":', data, b',"duration_s":', str(rec["duration_s"]).encode(),
+            b',"id":"', rec["id"].encode(), b'","initiator":"', rec["initiator"].encode(),
+            b'","kind":"', rec["kind"].encode(), b'","seq":', str(rec["seq"]).encode(), b"}"))
+    except UnicodeEncodeError:
+        raise RecordError(f"record {rec['id']}: text that is not valid Unicode (a lone surrogate)") from None
+
+
+@functools.lru_cache(maxsize=1024)
+def _text(value: str) -> bytes:
+    """A JSON string; cached, as a board's id and its few class ids recur in every record."""
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+def record_leaf(rec: dict[str, Any]) -> bytes:
+    """The record's RFC 9162 leaf hash (32 bytes)."""
+    return leaf_hash(leaf_bytes(rec))
+
+
+def seal(fields: dict[str, Any]) -> dict[str, Any]:
+    """Check a record and add ``hash``: the hex leaf hash it enters its board's log with."""
+    rec = {k: fields[k] for k in LEAF_FIELDS}
+    rec["hash"] = seal_parts(rec)[0].hex()
     return rec
 
 
-def verify_record(rec: dict[str, Any], key: Ed25519PublicKey) -> list[str]:
-    """Problems with one record on its own (shape, hash, signature); empty if it is sound."""
-    try:
-        check_fields(rec)
-    except RecordError as exc:
-        return [str(exc)]
-    problems = []
-    expected = record_hash(rec)
-    if rec.get("hash") != expected:
-        problems.append(f"seq {rec['seq']} ({rec['id']}): altered — hash does not match its contents")
-    if not verify(key, bytes.fromhex(expected), rec.get("sig", "")):
-        problems.append(f"seq {rec['seq']} ({rec['id']}): signature does not verify with the board's key")
-    return problems
+def seal_parts(rec: dict[str, Any], *, own: bool = False) -> tuple[bytes, bytes]:
+    """Check a record; its leaf hash and the canonical bytes of its ``data`` (what a store keeps as text).
+
+    ``own``: as in :func:`check_fields`, for the board sealing records it numbered and timed itself.
+    """
+    data = check_fields(rec, own=own)
+    return leaf_hash(_checked_leaf_bytes(rec, data)), data
 
 
-@dataclass
-class ChainReport:
-    records: int = 0
-    problems: list[str] = field(default_factory=list)
+def encode_batch(records: list[dict[str, Any]], checkpoint: str) -> bytes:
+    """Upload form: gzip of one JSON document, columns per field, and the board's checkpoint.
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def verify_chain(records: Iterable[dict[str, Any]], key: Ed25519PublicKey, *,
-                 start_prev: str = GENESIS, start_seq: int = 1) -> ChainReport:
-    """Check a board's records in seq order: every record, every link, no gaps or repeats."""
-    report = ChainReport()
-    ordered = sorted(records, key=lambda r: (r.get("seq", 0) if isinstance(r, dict) else 0))
-    prev, want_seq, seen = start_prev, start_seq, set()
-    for rec in ordered:
-        report.records += 1
-        report.problems += verify_record(rec, key)
-        if not isinstance(rec, dict) or "seq" not in rec:
-            continue
-        if rec.get("id") in seen:
-            report.problems.append(f"seq {rec['seq']} ({rec.get('id')}): duplicated record id")
-        seen.add(rec.get("id"))
-        if rec["seq"] < want_seq:
-            report.problems.append(f"seq {rec['seq']} ({rec.get('id')}): duplicated or reordered sequence number")
-            continue
-        if rec["seq"] > want_seq:
-            report.problems.append(f"seq {want_seq}..{rec['seq'] - 1}: deleted — missing from the chain")
-        elif rec.get("prev") != prev:
-            report.problems.append(f"seq {rec['seq']} ({rec.get('id')}): inserted or altered — does not link to "
-                                   "the record before it")
-        prev, want_seq = rec.get("hash", ""), rec["seq"] + 1
-    return report
-
-
-def encode_batch(records: list[dict[str, Any]]) -> bytes:
-    """Upload form: gzip of one JSON document; per-record fields derivable by the hub are left out.
-
-    ``board_id`` is said once, ``prev`` only for the first record (each later one
-    links to the hash of the one before), and ``hash`` never (the hub recomputes it
-    and checks the signature against it). What remains per record is its own data
-    and its 64-byte signature.
+    ``board_id`` is said once and ``seq`` only for the first record (the rest
+    follow it without gaps); nothing the hub can recompute travels. Columns
+    (every record's ``id``, then every ``kind``, ...) compress better than rows
+    because like values sit together. ``checkpoint`` is the board's signed
+    checkpoint at the batch's last record: the hub stores the batch only if the
+    log with these records has exactly that root.
     """
     if not records:
         raise RecordError("an upload batch needs at least one record")
-    board = records[0]["board_id"]
-    body = {"v": 1, "board_id": board, "prev": records[0]["prev"],
-            "records": [{k: r[k] for k in SIGNED_FIELDS if k not in ("board_id", "prev")} | {"sig": r["sig"]}
-                        for r in records]}
-    return gzip.compress(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6, mtime=0)
+    first = records[0]["seq"]
+    if [r["seq"] for r in records] != list(range(first, first + len(records))):
+        raise RecordError("a batch's records must be consecutive in seq")
+    return encode_columns(records[0]["board_id"], first, {f: [r[f] for r in records] for f in WIRE_FIELDS[:-1]},
+                          [canonical_bytes(r["data"]).decode("utf-8") for r in records], checkpoint)
+
+
+def encode_columns(board_id: str, first_seq: int, columns: dict[str, list[Any]], data_json: list[str],
+                   checkpoint: str) -> bytes:
+    """encode_batch from columns as a store holds them: ``data_json`` is each record's data as JSON text,
+    spliced in unparsed (the board's outbox keeps it canonical), so a drain never decodes and re-encodes it."""
+    dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+    parts = ['{"v":', str(VERSION), ',"board_id":', dumps(board_id), ',"first_seq":', str(first_seq),
+             ',"count":', str(len(data_json)), ',"checkpoint":', dumps(checkpoint), ',"columns":{']
+    for f in WIRE_FIELDS[:-1]:
+        parts += [dumps(f), ":", dumps(columns[f]), ","]
+    parts += ['"data":[', ",".join(data_json), "]}}"]
+    return gzip.compress("".join(parts).encode("utf-8"), 6, mtime=0)
 
 
 def decode_batch(payload: bytes, *, max_records: int = MAX_BATCH_RECORDS,
-                 max_bytes: int = MAX_BATCH_BYTES) -> list[dict[str, Any]]:
-    """Restore full records (with ``board_id``, ``prev`` and ``hash``) from an upload, or raise RecordError."""
+                 max_bytes: int = MAX_BATCH_BYTES) -> tuple[list[dict[str, Any]], str]:
+    """Full records (with ``board_id``, ``seq`` and ``hash``) and the checkpoint text, or RecordError."""
+    records, checkpoint, _ = decode_batch_for_store(payload, max_records=max_records, max_bytes=max_bytes)
+    return records, checkpoint
+
+
+def decode_batch_for_store(payload: bytes, *, max_records: int = MAX_BATCH_RECORDS,
+                           max_bytes: int = MAX_BATCH_BYTES) -> tuple[list[dict[str, Any]], str, list[str]]:
+    """decode_batch, plus each record's data as canonical JSON text (what a store keeps), computed once."""
     if len(payload) > max_bytes:
         raise RecordError(f"batch is {len(payload)} bytes; the limit is {max_bytes}")
     try:
@@ -201,24 +221,30 @@ def decode_batch(payload: bytes, *, max_records: int = MAX_BATCH_RECORDS,
         raise
     except (zlib.error, UnicodeDecodeError, ValueError, RecursionError):
         raise RecordError("batch is not gzip-compressed UTF-8 JSON") from None
-    if not isinstance(body, dict) or body.get("v") != 1 or not isinstance(body.get("records"), list):
-        raise RecordError("batch must be an object with v=1 and a records list")
-    items = body["records"]
-    if not items or len(items) > max_records:
-        raise RecordError(f"batch must hold 1 to {max_records} records, not {len(items)}")
-    board, prev = body.get("board_id"), body.get("prev")
-    if not isinstance(board, str) or not board or not isinstance(prev, str) or len(prev) != 64:
-        raise RecordError("batch needs board_id and a 64-hex-digit prev")
-    out = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("sig"), str):
-            raise RecordError(f"records[{i}] must be an object with a sig")
-        rec = dict(item, board_id=board, prev=prev)
+    if not isinstance(body, dict) or body.get("v") != VERSION or not isinstance(body.get("columns"), dict):
+        raise RecordError(f"batch must be an object with v={VERSION} and columns (protocol {VERSION})")
+    count, first, board = body.get("count"), body.get("first_seq"), body.get("board_id")
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= max_records:
+        raise RecordError(f"batch must hold 1 to {max_records} records, not {count!r}")
+    if not isinstance(first, int) or isinstance(first, bool) or first < 1:
+        raise RecordError("batch needs first_seq, a positive integer")
+    if not isinstance(board, str) or not board:
+        raise RecordError("batch needs board_id")
+    if not isinstance(body.get("checkpoint"), str):
+        raise RecordError("batch needs the board's signed checkpoint (text)")
+    columns = body["columns"]
+    for f in WIRE_FIELDS:
+        if not isinstance(columns.get(f), list) or len(columns[f]) != count:
+            raise RecordError(f"columns.{f} must be a list of {count} values")
+    out, texts = [], []
+    for i in range(count):
+        rec = {f: columns[f][i] for f in WIRE_FIELDS}
+        rec["board_id"], rec["seq"] = board, first + i
         try:
-            check_fields(rec)
+            leaf, data = seal_parts(rec)
         except RecordError as exc:
             raise RecordError(f"records[{i}]: {exc}") from None
-        rec["hash"] = record_hash(rec)
-        prev = rec["hash"]
+        rec["hash"] = leaf.hex()
         out.append(rec)
-    return out
+        texts.append(data.decode("utf-8"))
+    return out, body["checkpoint"], texts

@@ -33,7 +33,26 @@ def _v3_face_templates(db: SqliteDatabase) -> None:
     db.create_tables([models.FaceTemplate], safe=True)
 
 
-MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_v1_initial, _v2_sensor_span, _v3_face_templates]
+def _v4_merkle_log(db: SqliteDatabase) -> None:
+    """Protocol 2: records lose their per-record prev/sig, the board keeps signed checkpoints instead.
+
+    Rows from a protocol 1 store keep their ids and fields; their ``hash`` (a v1
+    chain hash) is blanked here and recomputed as the leaf hash by the usage
+    meter, which knows the board id the leaf covers.
+    """
+    from playhouse.migrate import SqliteMigrator, migrate as run
+
+    columns = {c.name for c in db.get_columns("usagerecord")}
+    migrator = SqliteMigrator(db)
+    for old in ("prev", "sig"):
+        if old in columns:
+            run(migrator.drop_column("usagerecord", old))
+            db.execute_sql("UPDATE usagerecord SET hash = ''")
+    db.create_tables([models.LogCheckpoint], safe=True)
+
+
+MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_v1_initial, _v2_sensor_span, _v3_face_templates,
+                                                      _v4_merkle_log]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

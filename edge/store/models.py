@@ -169,10 +169,11 @@ class Setting(BaseModel):
 
 
 class UsageRecord(BaseModel):
-    """One substantive activity, sealed into the board's hash chain.
+    """One substantive activity: leaf ``seq - 1`` of the board's Merkle log (protocol 2).
 
     It is the evidence the hub's normal-use report is computed from, so it is
-    written together with its outbox row and never edited afterwards.
+    written together with its outbox row and never edited afterwards. ``hash``
+    is its RFC 9162 leaf hash, kept so that checkpoints need no re-encoding.
     """
 
     id = CharField(primary_key=True)  # UUIDv7
@@ -183,9 +184,7 @@ class UsageRecord(BaseModel):
     initiator = CharField()
     duration_s = IntegerField(default=0)
     data = TextField(default="{}")
-    prev = CharField()
     hash = CharField()
-    sig = CharField()
 
 
 class Outbox(BaseModel):
@@ -194,6 +193,19 @@ class Outbox(BaseModel):
     record = ForeignKeyField(UsageRecord, unique=True, on_delete="CASCADE")
     seq = IntegerField(index=True)
     attempts = IntegerField(default=0)
+
+
+class LogCheckpoint(BaseModel):
+    """A checkpoint the board signed over its log: the size, the frontier to grow from, the signed text.
+
+    Kept for every size the board signed, so the checkpoint of any upload batch
+    is computed from the nearest earlier one, never from the first record.
+    """
+
+    size = IntegerField(primary_key=True)
+    frontier = TextField()  # protocol.merkle.Frontier.to_text()
+    text = TextField()
+    signed_at = DateTimeField()
 
 
 class AttendanceSession(BaseModel):
@@ -243,6 +255,6 @@ class FaceTemplate(BaseModel):
 
 ALL_MODELS = [
     School, Room, Teacher, BellSchedule, Period, ClassGroup, Student, Term, Holiday,
-    Workday, Lesson, LessonOverride, Notice, Exam, Setting, UsageRecord, Outbox,
+    Workday, Lesson, LessonOverride, Notice, Exam, Setting, UsageRecord, Outbox, LogCheckpoint,
     AttendanceSession, CheckIn, SensorReading, FaceTemplate,
 ]

@@ -1,59 +1,101 @@
-"""Uploading the outbox: oldest first, only acked rows leave, never a long write lock.
+"""Uploading the outbox: oldest first, each batch with the board's signed checkpoint, only acked rows leave.
 
 The batch is read in a short read, sent with no transaction open (so the
 screen and new check-ins never wait on the network), and the acked ids are
 deleted in one short transaction afterwards. A lost ack is harmless: the hub
-stores each id once and acks it again.
+stores each id once and acks it again. The hub takes a batch whole or not at
+all (protocol 2), so an answer other than 200 leaves every row queued. With
+nothing queued, the board still sends a fresh checkpoint once a day, so the
+hub and the witness hear its log head even when the class is idle.
 """
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass
 
-from protocol.records import encode_batch
+from protocol.records import WIRE_FIELDS, encode_columns
 
-from ..services.usage import as_wire
 from ..store import models as m
 from .client import HubClient, HubRefused
 
 log = logging.getLogger(__name__)
+_QUEUED = (f"SELECT r.id, r.seq, r.kind, r.at, r.class_id, r.initiator, r.duration_s, r.data "
+           f"FROM {m.Outbox._meta.table_name} o JOIN {m.UsageRecord._meta.table_name} r ON r.id = o.record_id "
+           f"ORDER BY o.seq LIMIT ?")
+
+
+@dataclass
+class Batch:
+    """The oldest queued records as columns, the way they travel (data stays the stored JSON text)."""
+    ids: list[str]
+    seqs: list[int]
+    columns: dict[str, list]
+    data: list[str]
+
+
+def _wire_time(stored: str) -> str:
+    """The stored naive-UTC time text ("2026-11-24 00:00:03.001000") in wire form ("...T00:00:03.001Z")."""
+    return f"{stored[:10]}T{stored[11:19]}.{stored[20:23] if len(stored) > 19 else '000'}Z"
+
+
+def read_batch(board, limit: int) -> Batch:
+    """The oldest queued records, consecutive in seq (a batch is one stretch of the log), in one plain query."""
+    rows = board.db.execute_sql(_QUEUED, (limit,)).fetchall()
+    end = next((i for i in range(1, len(rows)) if rows[i][1] != rows[i - 1][1] + 1), len(rows))
+    rows = rows[:end]
+    columns = {"id": [r[0] for r in rows], "kind": [r[2] for r in rows], "at": [_wire_time(str(r[3])) for r in rows],
+               "class_id": [r[4] for r in rows], "initiator": [r[5] for r in rows],
+               "duration_s": [r[6] for r in rows]}
+    return Batch([r[0] for r in rows], [r[1] for r in rows], columns, [r[7] for r in rows])
 
 
 def next_batch(board, limit: int) -> list[dict]:
-    rows = (m.UsageRecord.select().join(m.Outbox, on=(m.Outbox.record == m.UsageRecord.id))
-            .order_by(m.Outbox.seq).limit(limit))
-    return [as_wire(r, board.id) for r in rows]
+    """The same batch as wire-form records (for tools that want records, not columns)."""
+    batch = read_batch(board, limit)
+    return [dict({f: batch.columns[f][i] for f in WIRE_FIELDS[:-1]}, board_id=board.id, seq=batch.seqs[i],
+                 data=json.loads(batch.data[i])) for i in range(len(batch.ids))]
+
+
+def send_daily_checkpoint(board, client: HubClient) -> bool:
+    """With an empty outbox: sign and send today's checkpoint if the last one is a day old."""
+    if not board.log.due() or not board.log.size():
+        return False
+    text = board.log.latest(refresh=True).text
+    client.request("POST", f"/api/v1/boards/{board.id}/checkpoints", body=text.encode("utf-8"),
+                   headers={"Content-Type": "text/plain; charset=utf-8"})
+    return True
 
 
 def upload_once(board, client: HubClient, limit: int) -> tuple[int, int]:
     """Send one batch; returns (acked, still queued). Raises HubUnavailable to back off."""
-    batch = next_batch(board, limit)
-    if not batch:
+    batch = read_batch(board, limit)
+    if not batch.ids:
+        send_daily_checkpoint(board, client)
         return 0, 0
-    payload = encode_batch(batch)
+    payload = encode_columns(board.id, batch.seqs[0], batch.columns, batch.data,
+                             board.log.checkpoint_at(batch.seqs[-1]))
     try:
         response = client.request("POST", f"/api/v1/boards/{board.id}/records", body=payload,
                                    headers={"Content-Type": "application/gzip", "Prefer": "return=minimal"})
     except HubRefused as exc:
-        if exc.status == 409:  # the hub is missing earlier records: they are gone from our outbox?
-            log.error("hub reports a chain gap: %s", exc.detail)
+        if exc.status == 409:  # the hub's log of this board is not ours: a gap or a conflict, keep everything
+            log.error("hub refuses the batch against its copy of our log: %s", exc.detail)
         raise
     ack = response.json()
-    refused = {r.get("id") for r in ack.get("rejected", [])}
-    for rejected in ack.get("rejected", []):
-        log.error("hub rejected record %s: %s", rejected.get("id"), rejected.get("reason"))
     if "acked" in ack:
         acked = set(ack["acked"])
-    else:  # return=minimal: the hub holds everything up to last_seq, except what it refused
-        acked = {r["id"] for r in batch if r["seq"] <= int(ack.get("last_seq", 0)) and r["id"] not in refused}
+    else:  # return=minimal: the hub holds everything up to last_seq
+        acked = {rid for rid, seq in zip(batch.ids, batch.seqs) if seq <= int(ack.get("last_seq", 0))}
         if len(acked) != int(ack.get("acked_count", len(acked))):
             log.error("hub acked %s records but its last_seq covers %d; keeping the batch to resend",
                       ack.get("acked_count"), len(acked))
             acked = set()
-    ids = [r["id"] for r in batch if r["id"] in acked]
+    ids = [rid for rid in batch.ids if rid in acked]
     with board.db.atomic():
         for start in range(0, len(ids), 500):
             m.Outbox.delete().where(m.Outbox.record.in_(ids[start:start + 500])).execute()
-        if len(ids) < len(batch):
+        if len(ids) < len(batch.ids):
             m.Outbox.update(attempts=m.Outbox.attempts + 1).where(
-                m.Outbox.record.in_([r["id"] for r in batch if r["id"] not in acked])).execute()
+                m.Outbox.record.in_([rid for rid in batch.ids if rid not in acked])).execute()
     return len(ids), board.usage.outbox_depth()

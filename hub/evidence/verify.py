@@ -1,8 +1,11 @@
-"""Checking an evidence archive with nothing but the archive: signatures, chains, files and figures.
+"""Checking an evidence archive without the hub: logs, checkpoints, keys, files and figures.
 
 Every problem is named: which board, which sequence number, which file, which
-figure. The figures are recomputed with the same counting code the hub uses
-(``hub.report.compute``, plain Python, no database), from the records alone.
+figure. Each board's log is checked against every checkpoint the archive, the
+witness and the reviewer's spot checks hold (logcheck.py); keys count only
+when the witness registered them. The figures are recomputed with the same
+counting code the hub uses (``hub.report.compute``, plain Python, no
+database), from the records alone.
 """
 from __future__ import annotations
 
@@ -17,10 +20,10 @@ from zoneinfo import ZoneInfo
 
 from protocol.canonical import canonical_bytes
 from protocol.keys import fingerprint, load_public, verify
-from protocol.records import verify_chain
 
 from ..report.compute import Counts, build_report
 from .archive import FORMAT
+from .logcheck import Heads, board_key, check_log
 
 MAX_MEMBER_BYTES = 4 << 30  # a term of one board is tens of MB; refuse absurd members before reading them
 
@@ -32,10 +35,17 @@ class Verdict:
     problems: list[str] = field(default_factory=list)
     hub_fingerprint: str = ""
     figures_checked: int = 0
+    checkpoints_checked: int = 0
+    attested: bool = False  # every board's key was checked against a witness
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "attested": self.attested, "boards": self.boards, "records": self.records,
+                "checkpoints_checked": self.checkpoints_checked, "figures_checked": self.figures_checked,
+                "hub_fingerprint": self.hub_fingerprint, "problems": self.problems}
 
 
 class EvidenceError(ValueError):
@@ -69,9 +79,15 @@ def _compare(path: str, claimed: Any, recomputed: Any, problems: list[str], coun
             problems.append(f"report.json {path}: the report says {claimed!r}, the records give {recomputed!r}")
 
 
-def verify_archive(path: Path, hub_key: str | None = None) -> Verdict:
-    """Check everything; raises EvidenceError only when there is nothing to check."""
-    verdict = Verdict()
+def verify_archive(path: Path, hub_key: str | None = None, witness: dict[str, dict[str, Any]] | None = None,
+                   spot_checks: dict[str, list[str]] | None = None) -> Verdict:
+    """Check everything; raises EvidenceError only when there is nothing to check.
+
+    ``witness``: the witness's entries by board id (None: no witness consulted);
+    ``spot_checks``: checkpoint texts by board id.
+    """
+    verdict = Verdict(attested=witness is not None)
+    spot_checks = dict(spot_checks or {})
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -119,9 +135,13 @@ def verify_archive(path: Path, hub_key: str | None = None) -> Verdict:
             inputs = claimed = None
         zone = ZoneInfo((inputs or {}).get("school", {}).get("timezone", "Asia/Shanghai"))
         counts = Counts()
-        for board in manifest.get("boards", []):
+        boards = [b for b in manifest.get("boards", []) if isinstance(b, dict)]
+        for board in boards:
             verdict.boards += 1
-            verdict.records += _check_board(zf, names, board, inputs, zone, counts, problems)
+            verdict.records += _check_board(zf, names, board, inputs, zone, counts, verdict, witness,
+                                            spot_checks.pop(board.get("id"), []))
+        for bid in sorted(spot_checks):
+            problems.append(f"spot check of board {bid}: the archive has no such board — its records are missing")
         if inputs is not None and claimed is not None:
             recomputed = build_report(counts, inputs["rules"], inputs["classes"], inputs["calendar"],
                                       date.fromisoformat(inputs["from"]), date.fromisoformat(inputs["to"]),
@@ -132,33 +152,29 @@ def verify_archive(path: Path, hub_key: str | None = None) -> Verdict:
     return verdict
 
 
-def _check_board(zf, names, board: dict[str, Any], inputs, zone, counts: Counts, problems: list[str]) -> int:
-    """One board's chain: every signature, every link, and the end the hub said it held."""
-    bid = board.get("id", "?")
+def _check_board(zf, names, board: dict[str, Any], inputs, zone, counts: Counts, verdict: Verdict,
+                 witness: dict[str, dict[str, Any]] | None, spots: list[str]) -> int:
+    """One board: its key (witnessed?), its log against every checkpoint, and the size the manifest claims."""
+    problems = verdict.problems
+    bid = str(board.get("id", "?"))
     name = f"records/{bid}.jsonl"
     if name not in names:
         return 0
-    try:
-        key = load_public(board["public_key"])
-    except (KeyError, ValueError, TypeError):
-        problems.append(f"board {bid}: public key missing or unreadable; its records cannot be checked")
+    entry = (witness or {}).get(bid)
+    key = board_key(bid, board.get("public_key", ""), entry, witness is not None, problems)
+    if key is None:
         return 0
-    records = []
-    for lineno, line in enumerate(_lines(zf, name), 1):
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            problems.append(f"{name}:{lineno}: not a JSON record")
-            continue
-        if isinstance(rec, dict) and rec.get("board_id") != bid:
-            problems.append(f"{name}:{lineno}: record of board {rec.get('board_id')!r} in board {bid}'s file")
-        records.append(rec)
-    chain = verify_chain(records, key)
-    problems += [f"board {bid}: {p}" for p in chain.problems]
-    seqs = [r.get("seq", 0) for r in records if isinstance(r, dict)]
-    if board.get("last_seq") and (not seqs or max(seqs) < board["last_seq"]):
-        problems.append(f"board {bid}: seq {max(seqs, default=0) + 1}..{board['last_seq']}: deleted — the hub "
-                        "held records up to there")
+    heads = Heads(spot=spots, witness=list((entry or {}).get("checkpoints", [])))
+    try:
+        heads.archive = json.loads(_read(zf, f"checkpoints/{bid}.json"))
+    except (KeyError, ValueError):
+        problems.append(f"board {bid}: checkpoints/{bid}.json missing or unreadable")
+    result = check_log(bid, _lines(zf, name), key, heads, name)
+    problems += result.problems
+    verdict.checkpoints_checked += result.checkpoints
+    n = len(result.records)
+    if isinstance(board.get("size"), int) and board["size"] > n:
+        problems.append(f"board {bid}: seq {n + 1}..{board['size']}: deleted — the hub held records up to there")
     if inputs is not None:
-        counts.add((r for r in records if isinstance(r, dict) and "at" in r and "kind" in r), inputs["rules"], zone)
-    return len(records)
+        counts.add(result.records, inputs["rules"], zone)
+    return n

@@ -12,7 +12,7 @@ from ..models import UsageRecord
 
 
 def wire_records(board_id: str, batch: int = 5000, start_after: int = 0) -> Iterator[dict[str, Any]]:
-    """A board's stored records in their signed wire form, in seq order, read a page at a time."""
+    """A board's stored records in their wire form (protocol 2 leaves, with their leaf hash), in seq order, read a page at a time."""
     last = start_after
     while True:
         rows = list(UsageRecord.select().where((UsageRecord.board_id == board_id) & (UsageRecord.seq > last))
@@ -20,8 +20,8 @@ def wire_records(board_id: str, batch: int = 5000, start_after: int = 0) -> Iter
         for row in rows:
             yield {"id": row.id, "board_id": row.board_id, "seq": row.seq, "kind": row.kind,
                    "at": format_time(row.at.replace(tzinfo=timezone.utc)), "class_id": row.class_id,
-                   "initiator": row.initiator, "duration_s": row.duration_s, "data": json.loads(row.data), "prev": row.prev,
-                   "hash": row.hash, "sig": row.sig}
+                   "initiator": row.initiator, "duration_s": row.duration_s, "data": json.loads(row.data),
+                   "hash": row.hash}
         if len(rows) < batch:
             return
         last = rows[-1].seq

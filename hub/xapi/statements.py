@@ -57,7 +57,7 @@ def statement(rec: dict[str, Any], home_page: str, school_id: str) -> dict[str, 
         "context": {"platform": "classboard", "language": "zh-CN",
                     "contextActivities": {"grouping": [{"objectType": "Activity", "id": class_iri}]},
                     "extensions": {f"{base}/xapi/extensions/record": {
-                        "board_id": rec["board_id"], "seq": rec["seq"], "hash": rec["hash"], "sig": rec["sig"]}}},
+                        "board_id": rec["board_id"], "seq": rec["seq"], "hash": rec["hash"]}}},
     }
     if result:
         body["result"] = result

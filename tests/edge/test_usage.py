@@ -1,21 +1,38 @@
-"""Usage metering: sealed records and their outbox rows live and die together."""
+"""Usage metering: records, their outbox rows and the board's log live and die together."""
 import pytest
 
 from edge.services.usage import Activity, as_wire
 from edge.store import models as m
 
 
-def test_record_is_sealed_chained_and_queued(board):
+def test_records_are_leaves_of_the_log_the_board_signs(board):
     from protocol import records as wire
+    from protocol.checkpoint import verify_checkpoint
+    from protocol.merkle import root
 
     first = board.usage.record("teacher.session", initiator="teacher", class_id="C101", duration_s=300)
     second = board.usage.record("checkin", initiator="student", class_id="C101", data={"student": "S1001"})
     assert (first.seq, second.seq) == (1, 2)
-    assert second.prev == first.hash and first.prev == "0" * 64
     assert board.usage.outbox_depth() == 2
     stored = [as_wire(r, board.id) for r in m.UsageRecord.select().order_by(m.UsageRecord.seq)]
-    report = wire.verify_chain(stored, board.key.public_key())
-    assert report.ok, report
+    assert [r["hash"] for r in stored] == [wire.record_leaf(r).hex() for r in stored]
+    point = verify_checkpoint(board.log.latest().text, board.key.public_key(), board.id)
+    assert point.size == 2 and point.root == root([wire.record_leaf(r) for r in stored])
+
+
+def test_checkpoints_are_signed_once_per_size_and_again_daily(board, clock):
+    from protocol.checkpoint import verify_checkpoint
+
+    board.usage.record_many([Activity("checkin", "student", "C101", 0, {"n": i}) for i in range(30)])
+    at_10 = board.log.checkpoint_at(10)
+    assert board.log.checkpoint_at(10) == at_10  # a retried batch carries the same checkpoint
+    assert verify_checkpoint(board.log.checkpoint_at(25), board.key.public_key()).size == 25  # grown from 10
+    latest = board.log.latest()
+    assert latest.size == 30 and not board.log.due()
+    clock.advance(86_401)
+    assert board.log.due()
+    refreshed = board.log.latest()
+    assert refreshed.size == 30 and refreshed.text != latest.text and not board.log.due()
 
 
 def test_record_rolls_back_with_the_callers_transaction(board):

@@ -69,3 +69,40 @@ def hub_args(app) -> list[str]:
     """The CLI options that open the same hub (data dir and database) as ``app``."""
     config = app.config["HUB"]
     return ["--data", str(config.data_dir), "--db-url", config.db_url]
+
+
+class WitnessProcess:
+    """``classboard witness serve`` as a real process on 127.0.0.1."""
+
+    def __init__(self, data_dir, port: int) -> None:
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        self.data, self.url = data_dir, f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen([sys.executable, "-m", "classboard", "witness", "serve", "--data", str(data_dir),
+                                      "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/v1/export", timeout=2).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("the witness did not start")
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(15)
+
+
+@pytest.fixture
+def witness(tmp_path):
+    from tests.conftest import free_port
+
+    process = WitnessProcess(tmp_path / "witness", free_port())
+    yield process
+    process.stop()

@@ -6,23 +6,28 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from protocol.bundle import open_bundle
 from protocol.keys import generate_keypair
-from protocol.records import GENESIS, encode_batch, format_time, seal, uuid7
+from protocol.memlog import MemoryLog
+from protocol.records import encode_batch, format_time
 
 
-def sealed(board, n, start_seq=1, prev=GENESIS, key=None):
-    out = []
-    for seq in range(start_seq, start_seq + n):
-        rec = seal({"id": uuid7(), "board_id": board.id, "seq": seq, "kind": "attendance.session",
-                    "at": format_time(datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)), "class_id": "C101",
-                    "initiator": "teacher", "duration_s": 300, "data": {"present": 44}}, prev, key or board.key)
-        prev = rec["hash"]
-        out.append(rec)
-    return out
+AT = format_time(datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc))
 
 
-def upload(board, records):
-    return board.call("POST", f"/api/v1/boards/{board.id}/records", encode_batch(records),
-                      {"Content-Type": "application/gzip"})
+def board_log(board, n=0, key=None) -> MemoryLog:
+    """The fake board's log (signed with its enrolled key unless ``key`` says otherwise), ``n`` records long."""
+    log = MemoryLog(board.id, key or board.key)
+    grow(log, n)
+    return log
+
+
+def grow(log: MemoryLog, n: int) -> list[dict]:
+    return [log.add("attendance.session", AT, class_id="C101", duration_s=300, data={"present": 44})
+            for _ in range(n)]
+
+
+def upload(board, records, checkpoint, minimal=False):
+    headers = {"Content-Type": "application/gzip"} | ({"Prefer": "return=minimal"} if minimal else {})
+    return board.call("POST", f"/api/v1/boards/{board.id}/records", encode_batch(records, checkpoint), headers)
 
 
 def test_bundle_is_signed_cut_to_the_board_and_conditional(client, enrolled, hub_app):
@@ -43,32 +48,83 @@ def test_bundle_is_signed_cut_to_the_board_and_conditional(client, enrolled, hub
 
 
 def test_records_are_stored_once_and_a_retry_acks_again(client, enrolled, hub_app):
-    records = sealed(enrolled, 30)
-    first = upload(enrolled, records).get_json()
+    log = board_log(enrolled, 30)
+    first = upload(enrolled, log.records, log.checkpoint()).get_json()
     assert len(first["acked"]) == 30 and first["duplicates"] == 0 and first["last_seq"] == 30
-    retry = upload(enrolled, records).get_json()
+    assert first["last_hash"] == log.root().hex()
+    retry = upload(enrolled, log.records, log.checkpoint()).get_json()
     assert len(retry["acked"]) == 30 and retry["duplicates"] == 30
-    more = upload(enrolled, records[20:] + sealed(enrolled, 5, 31, records[-1]["hash"])).get_json()
+    grow(log, 5)
+    more = upload(enrolled, log.records[20:], log.checkpoint()).get_json()
     assert more["last_seq"] == 35 and more["duplicates"] == 10
-    from hub.models import UsageRecord
+    from hub.models import Board, BoardCheckpoint, UsageRecord
     with hub_app.app_context():
         assert UsageRecord.select().count() == 35
+        assert Board.get_by_id(enrolled.id).last_hash == log.root().hex()
+        assert sorted(c.size for c in BoardCheckpoint.select()) == [30, 30, 35]
 
 
-def test_forged_record_stops_the_batch_at_the_break(client, enrolled, hub_app):
-    good = sealed(enrolled, 5)
-    forged = sealed(enrolled, 3, 6, good[-1]["hash"], key=generate_keypair())
-    answer = upload(enrolled, good + forged).get_json()
-    assert len(answer["acked"]) == 5 and answer["last_seq"] == 5
-    assert len(answer["rejected"]) == 3 and "signature" in answer["rejected"][0]["reason"]
+def test_a_batch_whose_checkpoint_another_key_signed_stores_nothing(client, enrolled, hub_app):
+    log = board_log(enrolled, 5, key=generate_keypair())
+    answer = upload(enrolled, log.records, log.checkpoint())
+    assert answer.status_code == 400 and "signature by the board's key" in answer.get_json()["detail"]
+    _nothing_stored(hub_app)
+
+
+def test_a_record_altered_after_signing_refuses_the_whole_batch(client, enrolled, hub_app):
+    log = board_log(enrolled, 5)
+    checkpoint = log.checkpoint()
+    altered = [dict(r) for r in log.records]
+    altered[2]["duration_s"] = 3600
+    answer = upload(enrolled, altered, checkpoint)
+    assert answer.status_code == 409 and "altered, dropped or reordered" in answer.get_json()["detail"]
+    _nothing_stored(hub_app)
+
+
+def test_a_checkpoint_that_does_not_cover_the_batch_is_refused(client, enrolled, hub_app):
+    log = board_log(enrolled, 5)
+    answer = upload(enrolled, log.records, log.checkpoint(4))
+    assert answer.status_code == 400 and "ends at seq 5" in answer.get_json()["detail"]
+    _nothing_stored(hub_app)
+
+
+def test_a_fork_of_held_records_is_refused(client, enrolled, hub_app):
+    log = board_log(enrolled, 5)
+    assert upload(enrolled, log.records, log.checkpoint()).status_code == 200
+    fork = board_log(enrolled, 7)  # the same board key, another history of seq 1..7
+    answer = upload(enrolled, fork.records, fork.checkpoint())
+    assert answer.status_code == 409 and "forked" in answer.get_json()["detail"]
+    from hub.models import UsageRecord
+    with hub_app.app_context():
+        assert UsageRecord.select().count() == 5
 
 
 def test_gap_is_a_conflict_and_stores_nothing(client, enrolled, hub_app):
-    response = upload(enrolled, sealed(enrolled, 3, 10, "a" * 64))
+    log = board_log(enrolled, 12)
+    response = upload(enrolled, log.records[9:], log.checkpoint())
     assert response.status_code == 409 and "holds up to 0" in response.get_json()["detail"]
-    from hub.models import UsageRecord
+    _nothing_stored(hub_app)
+
+
+def test_a_daily_checkpoint_is_kept_when_it_agrees_and_refused_when_not(client, enrolled, hub_app):
+    log = board_log(enrolled, 3)
+    upload(enrolled, log.records, log.checkpoint())
+    daily = log.checkpoint(at=datetime(2026, 11, 25, tzinfo=timezone.utc))
+    send = lambda text: enrolled.call("POST", f"/api/v1/boards/{enrolled.id}/checkpoints", text.encode(),  # noqa: E731
+                                      {"Content-Type": "text/plain"})
+    assert send(daily).get_json() == {"size": 3, "root": log.root().hex()}
+    assert send(log.checkpoint(2)).status_code == 200  # an older head of the same log is consistent too
+    other = board_log(enrolled, 3)
+    assert send(other.checkpoint()).status_code == 409
+    grow(log, 1)
+    assert send(log.checkpoint()).status_code == 409  # records first
+    assert send("not a checkpoint").status_code == 400
+
+
+def _nothing_stored(hub_app):
+    from hub.models import BoardCheckpoint, UsageRecord
     with hub_app.app_context():
-        assert UsageRecord.select().count() == 0
+        assert UsageRecord.select().count() == 0 and BoardCheckpoint.select().count() == 0
 
 
 def test_oversized_batch_is_refused(client, enrolled):
@@ -77,7 +133,7 @@ def test_oversized_batch_is_refused(client, enrolled):
 
 
 HOSTILE_BODIES = st.dictionaries(
-    st.sampled_from(["v", "board_id", "prev", "records"]),
+    st.sampled_from(["v", "board_id", "first_seq", "count", "columns", "checkpoint"]),
     st.one_of(st.integers(), st.text(max_size=70),
               st.lists(st.dictionaries(st.text(max_size=10), st.integers(), max_size=4), max_size=4)))
 
@@ -104,10 +160,8 @@ def test_health_is_stored(client, enrolled, hub_app):
 
 
 def test_minimal_ack_names_no_ids_but_says_how_far_the_hub_holds(client, enrolled, hub_app):
-    records = sealed(enrolled, 5)
-    reply = enrolled.call("POST", f"/api/v1/boards/{enrolled.id}/records", encode_batch(records),
-                          {"Content-Type": "application/gzip", "Prefer": "return=minimal"}).get_json()
+    log = board_log(enrolled, 5)
+    reply = upload(enrolled, log.records, log.checkpoint(), minimal=True).get_json()
     assert "acked" not in reply and reply["acked_count"] == 5 and reply["last_seq"] == 5
-    again = enrolled.call("POST", f"/api/v1/boards/{enrolled.id}/records", encode_batch(records),
-                          {"Content-Type": "application/gzip", "Prefer": "return=minimal"}).get_json()
+    again = upload(enrolled, log.records, log.checkpoint(), minimal=True).get_json()
     assert again["acked_count"] == 5 and again["duplicates"] == 5

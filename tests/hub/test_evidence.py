@@ -1,5 +1,5 @@
 """Evidence a sceptic can check: export, then find every deleted, altered or inserted record and every
-inflated figure, with nothing but the archive."""
+inflated figure, with nothing but the archive (attacks by the hub's own operator: tests/hub/test_evidence_attacks.py)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from protocol.canonical import canonical_bytes
 from protocol.keys import generate_keypair, sign
-from protocol.records import seal, uuid7
+from protocol.records import uuid7
 from tests.hub.usage import END, START, school_with_classes, term_of_use
 from tests.hub.conftest import hub_args
 
@@ -37,14 +37,20 @@ def verify(path, *args):
     return result.exit_code, json.loads(result.output)
 
 
-def rewrite(src, dst, *, records=None, report=None, manifest=None, hub_key=None):
-    """Copy the archive with changes; with ``hub_key`` the forger also fixes the manifest and re-signs it."""
+def rewrite(src, dst, *, records=None, checkpoints=None, report=None, manifest=None, hub_key=None):
+    """Copy the archive with changes; with ``hub_key`` the forger also fixes the manifest and re-signs it.
+
+    ``records`` and ``checkpoints`` map a board id to an edit of its list of records or checkpoint texts.
+    """
     with zipfile.ZipFile(src) as zin:
         members = {n: zin.read(n) for n in zin.namelist()}
     for board_id, edit in (records or {}).items():
         name = f"records/{board_id}.jsonl"
         lines = [json.loads(x) for x in members[name].splitlines()]
         members[name] = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in edit(lines))
+    for board_id, edit in (checkpoints or {}).items():
+        name = f"checkpoints/{board_id}.json"
+        members[name] = json.dumps(edit(json.loads(members[name]))).encode()
     if report:
         claimed = json.loads(members["report.json"])
         report(claimed)
@@ -64,14 +70,22 @@ def rewrite(src, dst, *, records=None, report=None, manifest=None, hub_key=None)
 
 
 def test_an_honest_archive_verifies_and_recomputes_every_figure(archive):
-    code, verdict = verify(archive)
-    assert code == 0 and verdict["ok"] and verdict["problems"] == []
+    code, verdict = verify(archive, "--allow-unattested")
+    assert code == 0 and verdict["ok"] and verdict["problems"] == [] and not verdict["attested"]
+    assert verdict["checkpoints_checked"] >= 4
     from hub.models import UsageRecord
     assert verdict["boards"] == 4 and verdict["records"] == UsageRecord.select().count()
     assert verdict["figures_checked"] > 300
     with zipfile.ZipFile(archive) as zf:
         assert {"manifest.json", "manifest.sig", "inputs.json", "report.json", "README.txt",
-                "records/cb-c101.jsonl"} <= set(zf.namelist())
+                "records/cb-c101.jsonl", "checkpoints/cb-c101.json"} <= set(zf.namelist())
+
+
+def test_without_a_witness_the_keys_are_not_attested(archive):
+    from classboard.cli import cli as main
+
+    result = CliRunner().invoke(main, ["verify-evidence", str(archive)])
+    assert result.exit_code == 2 and "keys not independently attested" in result.output
 
 
 def hub_key_of(hub_app):
@@ -90,19 +104,20 @@ def test_deleted_altered_and_inserted_records_are_each_named(archive, hub_app, t
         return lines
 
     def insert_forged(lines):
-        forger = generate_keypair()
-        fake = seal({k: lines[2][k] for k in lines[2] if k not in ("hash", "sig", "prev")} | {"id": uuid7()},
-                    lines[1]["hash"], forger)
+        fake = dict(lines[2], id=uuid7())
         return lines[:2] + [fake] + lines[2:]
 
     changed = rewrite(archive, tmp_path / "changed.zip", hub_key=key,
                       records={"cb-c101": delete_fifth, "cb-c102": alter_sixth, "cb-c104": insert_forged})
-    code, verdict = verify(changed)
+    code, verdict = verify(changed, "--allow-unattested")
     problems = "\n".join(verdict["problems"])
     assert code == 1 and not verdict["ok"]
-    assert "board cb-c101: seq 5..5: deleted" in problems
-    assert "board cb-c102: seq 6" in problems and "altered — hash does not match" in problems
-    assert "board cb-c104: seq 3" in problems and "signature does not verify" in problems
+    assert "board cb-c101: line 5 holds seq 6: records are missing, inserted or reordered" in problems
+    assert "board cb-c101: seq 12..12: deleted — the archive's checkpoint" in problems
+    for board in ("cb-c102", "cb-c104"):
+        assert f"board {board}: the records differ from the log the board signed" in problems
+    assert "board cb-c103" not in problems
+    assert "board cb-c104: line 4 holds seq 3" in problems
     assert ("records/cb-c101.jsonl: altered — its SHA-256 differs" in problems) is not resign
     assert ("hub's signature" in problems) is False
 
@@ -110,8 +125,9 @@ def test_deleted_altered_and_inserted_records_are_each_named(archive, hub_app, t
 def test_records_cut_from_the_end_are_found(archive, hub_app, tmp_path):
     cut = rewrite(archive, tmp_path / "cut.zip", hub_key=hub_key_of(hub_app),
                   records={"cb-c104": lambda lines: lines[:2]})
-    code, verdict = verify(cut)
-    assert code == 1 and any("board cb-c104: seq 3..4: deleted" in p for p in verdict["problems"])
+    code, verdict = verify(cut, "--allow-unattested")
+    assert code == 1 and any("board cb-c104: seq 3..4: deleted — the archive's checkpoint" in p
+                             for p in verdict["problems"])
 
 
 def test_an_inflated_figure_is_named(archive, hub_app, tmp_path):
@@ -120,7 +136,7 @@ def test_an_inflated_figure_is_named(archive, hub_app, tmp_path):
         week.update(classes=3, level="普及化")
 
     inflated = rewrite(archive, tmp_path / "inflated.zip", hub_key=hub_key_of(hub_app), report=inflate)
-    code, verdict = verify(inflated)
+    code, verdict = verify(inflated, "--allow-unattested")
     assert code == 1
     assert ("report.json points.2.1.10.weeks[2026-W42].classes: the report says 3, the records give 1"
             in verdict["problems"])
@@ -134,7 +150,7 @@ def test_an_inflated_figure_is_named(archive, hub_app, tmp_path):
 def test_pinned_hub_key_and_unreadable_archives(archive, hub_app, tmp_path):
     from protocol.keys import public_text
 
-    assert verify(archive, "--hub-key", public_text(hub_key_of(hub_app)))[0] == 0
+    assert verify(archive, "--allow-unattested", "--hub-key", public_text(hub_key_of(hub_app)))[0] == 0
     code, verdict = verify(archive, "--hub-key", public_text(generate_keypair()))
     assert code == 1 and any("different hub key" in p for p in verdict["problems"])
     junk = tmp_path / "junk.zip"

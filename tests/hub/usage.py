@@ -1,11 +1,12 @@
-"""A school term of signed usage from several boards, stored through the hub's real ingest path."""
+"""A school term of usage from several boards' logs, stored through the hub's real ingest path."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from protocol.keys import generate_keypair, public_text
-from protocol.records import GENESIS, encode_batch, format_time, seal, uuid7
+from protocol.memlog import MemoryLog
+from protocol.records import encode_batch, format_time, uuid7
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START, END = date(2026, 9, 7), date(2026, 11, 22)  # Monday of ISO week 37 to Sunday of week 47
@@ -27,25 +28,21 @@ def weeks() -> list[date]:
 
 
 class UsageBoard:
-    """One board: its key, its class, and the chain of records it has sealed so far."""
+    """One board: its key, its class, and the log of records it has made so far."""
 
     def __init__(self, board_id: str, class_id: str):
         from hub.models import Board
 
         self.id, self.class_id, self.key = board_id, class_id, generate_keypair()
-        self.records: list[dict] = []
+        self.log = MemoryLog(board_id, self.key)
+        self.records = self.log.records
         Board.create(id=board_id, public_key=public_text(self.key), class_id=class_id, room_id=None,
                      enrolled_at=datetime(2026, 9, 1))
 
     def use(self, day: date, kind: str, duration_s: int = 0, at: time = time(10, 0), class_id: str | None = "") -> dict:
-        prev = self.records[-1]["hash"] if self.records else GENESIS
         moment = datetime.combine(day, at, tzinfo=SHANGHAI)
-        rec = seal({"id": uuid7(int(moment.timestamp() * 1000)), "board_id": self.id, "seq": len(self.records) + 1,
-                    "kind": kind, "at": format_time(moment),
-                    "class_id": self.class_id if class_id == "" else class_id, "initiator": "teacher",
-                    "duration_s": duration_s, "data": {}}, prev, self.key)
-        self.records.append(rec)
-        return rec
+        return self.log.add(kind, format_time(moment), class_id=self.class_id if class_id == "" else class_id,
+                            duration_s=duration_s, record_id=uuid7(int(moment.timestamp() * 1000)))
 
     def upload(self) -> None:
         """Through the hub's ingest, in batches, exactly as the API stores them."""
@@ -55,8 +52,9 @@ class UsageBoard:
         held = UsageRecord.select().where(UsageRecord.board_id == self.id).count()
         pending = self.records[held:]
         for start in range(0, len(pending), 1000):
-            result = ingest_batch(Board.get_by_id(self.id), encode_batch(pending[start:start + 1000]), 1 << 24)
-            assert not result.rejected, result.rejected
+            batch = pending[start:start + 1000]
+            ingest_batch(Board.get_by_id(self.id), encode_batch(batch, self.log.checkpoint(batch[-1]["seq"])),
+                         1 << 24)
 
 
 def term_of_use() -> dict[str, UsageBoard]:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -47,12 +48,42 @@ class HubProcess:
         import sqlite3
         conn = sqlite3.connect(self.data / "hub.sqlite3")
         try:
-            query = "SELECT id, board_id, seq, hash, prev, sig, kind, at, class_id, initiator, duration_s, data FROM usagerecord"
+            query = "SELECT id, board_id, seq, hash, kind, at, class_id, initiator, duration_s, data FROM usagerecord"
             rows = conn.execute(query + (" WHERE board_id = ?" if board_id else "") + " ORDER BY board_id, seq",
                                 (board_id,) if board_id else ()).fetchall()
         finally:
             conn.close()
         return rows
+
+    def log_of(self, board_id: str) -> list[dict]:
+        """The board's records as the hub holds them, in wire form (leaf fields and leaf hash)."""
+        from protocol.records import format_time
+        return [{"id": r[0], "board_id": r[1], "seq": r[2], "hash": r[3], "kind": r[4],
+                 "at": format_time(datetime.fromisoformat(r[5]).replace(tzinfo=timezone.utc)), "class_id": r[6],
+                 "initiator": r[7], "duration_s": r[8], "data": json.loads(r[9])} for r in self.records(board_id)]
+
+    def checkpoints(self, board_id: str) -> list[str]:
+        import sqlite3
+        conn = sqlite3.connect(self.data / "hub.sqlite3")
+        try:
+            return [t for (t,) in conn.execute("SELECT text FROM boardcheckpoint WHERE board_id = ? ORDER BY size",
+                                               (board_id,))]
+        finally:
+            conn.close()
+
+    def verify_log(self, board_id: str, public_key) -> list[dict]:
+        """Assert that the hub holds the board's log whole: every leaf hash recomputes and the newest
+        checkpoint the board signed names exactly the root of all of them. Returns the records."""
+        from protocol.checkpoint import verify_checkpoint
+        from protocol.merkle import root
+        from protocol.records import record_leaf
+
+        records = self.log_of(board_id)
+        leaves = [record_leaf(r) for r in records]
+        assert [leaf.hex() for leaf in leaves] == [r["hash"] for r in records]
+        newest = verify_checkpoint(self.checkpoints(board_id)[-1], public_key, board_id)
+        assert newest.size == len(records) and newest.root == root(leaves)
+        return records
 
     def stop(self) -> None:
         self.proc.terminate()

@@ -79,7 +79,16 @@ def test_admin_screen_facts_and_claim_qr(browser, board):
     text = page.inner_text("body")
     assert board.id in text and "K7MP-2QXR" in text and "未注册" in text
     assert "人脸签到不可用" in text and "face_detection_yunet_2023mar.onnx" in text  # no model files here
-    assert page.locator(".qr svg").count() == 1
+    assert page.locator(".card:not(.checkpoint) .qr svg").count() == 1
+    assert board.log.fingerprint() in text and f"classboard/board/{board.id}" in text
+    # a reviewer's photo of the checkpoint QR reads back as the board's own signed checkpoint
+    import cv2
+    import numpy as np
+    from drivers.vision.markers import detect_qr
+    from protocol.checkpoint import verify_checkpoint
+    shot = page.locator(".checkpoint .qr").screenshot()
+    texts = detect_qr(cv2.imdecode(np.frombuffer(shot, np.uint8), cv2.IMREAD_COLOR))
+    assert verify_checkpoint(texts[0], board.key.public_key(), board.id).size == board.log.size()
     assert page.locator("button:has-text('扬声器测试')").is_disabled()
     page.click("button:has-text('屏幕测试')")
     assert tests_run == ["screen"] and "屏幕测试完成" in page.inner_text("body")

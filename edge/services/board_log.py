@@ -1,0 +1,84 @@
+"""The board's signed checkpoints over its usage log: one per upload batch, at least one a day.
+
+A checkpoint says "my log holds N records and its root is R", signed with the
+board's key in the C2SP checkpoint format (protocol/checkpoint.py). Each one is
+kept with the Merkle frontier it was computed from, so the checkpoint for any
+later size costs only the leaves added since, read from the stored leaf hashes.
+The newest one is what the admin screen and ``classboard board checkpoint``
+show as text and QR code, for a reviewer to photograph.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from peewee import Database, fn
+
+from protocol.checkpoint import sign_checkpoint
+from protocol.keys import fingerprint
+from protocol.merkle import Frontier
+
+from ..clock import Clock, utc
+from ..store import models as m
+
+MAX_AGE = timedelta(days=1)
+LEAF_PAGE = 5000
+
+
+class BoardLog:
+    def __init__(self, db: Database, clock: Clock, key: Ed25519PrivateKey, board_id: str) -> None:
+        self.db, self.clock, self.key, self.board_id = db, clock, key, board_id
+        self._lock = threading.Lock()
+
+    def size(self) -> int:
+        return m.UsageRecord.select(fn.MAX(m.UsageRecord.seq)).scalar() or 0
+
+    def checkpoint_at(self, size: int) -> str:
+        """The signed checkpoint of the log's first ``size`` records (the one already signed, if any)."""
+        with self._lock, self.db.atomic():
+            same = m.LogCheckpoint.get_or_none(m.LogCheckpoint.size == size)
+            if same is not None:
+                return same.text
+            return self._sign(size)
+
+    def latest(self, *, refresh: bool = False) -> m.LogCheckpoint:
+        """The newest checkpoint of the whole log, signed anew when the log grew, a day passed, or asked to."""
+        size = self.size()
+        with self._lock, self.db.atomic():
+            newest = m.LogCheckpoint.select().order_by(m.LogCheckpoint.size.desc(),
+                                                       m.LogCheckpoint.signed_at.desc()).first()
+            stale = newest is None or newest.size < size or refresh or \
+                self._now_naive() - newest.signed_at >= MAX_AGE
+            if stale:
+                self._sign(size)
+            return m.LogCheckpoint.get(m.LogCheckpoint.size == size)
+
+    def due(self) -> bool:
+        """True when the newest checkpoint is older than a day (the daily heartbeat to hub and witness)."""
+        newest = m.LogCheckpoint.select(fn.MAX(m.LogCheckpoint.signed_at)).scalar()
+        return newest is None or self._now_naive() - newest >= MAX_AGE
+
+    def _now_naive(self):
+        return utc(self.clock.now()).replace(tzinfo=None)
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.key)
+
+    def _sign(self, size: int) -> str:
+        """Grow the nearest earlier frontier to ``size`` leaves, sign, and keep (replacing one of that size)."""
+        base = m.LogCheckpoint.select().where(m.LogCheckpoint.size <= size).order_by(
+            m.LogCheckpoint.size.desc()).first()
+        frontier = Frontier.from_text(base.frontier) if base else Frontier()
+        while frontier.size < size:
+            hashes = [bytes.fromhex(h) for (h,) in m.UsageRecord.select(m.UsageRecord.hash).where(
+                (m.UsageRecord.seq > frontier.size) & (m.UsageRecord.seq <= size)).order_by(
+                m.UsageRecord.seq).limit(LEAF_PAGE).tuples()]
+            if not hashes:
+                raise ValueError(f"the log has fewer than {size} records")
+            frontier.extend(hashes)
+        now = utc(self.clock.now())
+        text = sign_checkpoint(self.key, self.board_id, size, frontier.root(), now)
+        m.LogCheckpoint.replace(size=size, frontier=frontier.to_text(), text=text,
+                                signed_at=now.replace(tzinfo=None)).execute()
+        return text
