@@ -23,9 +23,10 @@ BOOT_MB=256
 DATA_MB=512
 XZ_LEVEL=6
 URL=""
+HEADLESS=no
 
 usage() {
-  echo "usage: $0 [--out DIR] [--cache DIR] [--data-mb N] [--xz-level 0-9] [--url IMAGE_URL_FOR_IMAGER]" >&2
+  echo "usage: $0 [--out DIR] [--cache DIR] [--data-mb N] [--xz-level 0-9] [--url IMAGE_URL_FOR_IMAGER] [--headless]" >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -35,6 +36,7 @@ while [ $# -gt 0 ]; do
     --data-mb) DATA_MB="$2"; shift 2 ;;
     --xz-level) XZ_LEVEL="$2"; shift 2 ;;
     --url) URL="$2"; shift 2 ;;
+    --headless) HEADLESS=yes; shift ;;   # without rootfs/packages-screen.txt (no Chromium, no OpenCV)
     *) usage ;;
   esac
 done
@@ -48,12 +50,14 @@ started=$(date +%s)
 stamp() { echo "== $(( $(date +%s) - started )) s: $*"; }
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/pyproject.toml" | head -1)
 NAME="classboard-$VERSION-$SUITE-arm64"
+LISTS=("$HERE/rootfs/packages.txt")
+if [ "$HEADLESS" = yes ]; then NAME="$NAME-headless"; else LISTS+=("$HERE/rootfs/packages-screen.txt"); fi
 
 # ---- 1. base root file system (cached) -------------------------------------------------------------
-packages=$(grep -v '^\s*#' "$HERE/rootfs/packages.txt" | xargs | tr ' ' ',')
+packages=$(cat "${LISTS[@]}" | grep -v '^\s*#' | xargs | tr ' ' ',')
 # The key: suite, packages, initramfs settings and this stage's recipe. The overlay script is left out: when
 # only it changes, stage 2 remakes the (small) initramfs instead of the whole base.
-base_key=$( (echo "$SUITE"; cat "$HERE/rootfs/packages.txt" "$HERE"/rootfs/initramfs/*; \
+base_key=$( (echo "$SUITE"; cat "${LISTS[@]}" "$HERE"/rootfs/initramfs/*; \
   sed -n '/^# ---- 1/,/^# ---- 2/p' "$0") | sha256sum | cut -c1-16)
 BASE="$CACHE/base-$SUITE-$base_key.tar"
 if [ -f "$BASE" ]; then
@@ -131,7 +135,10 @@ printf '127.0.0.1\tlocalhost\n127.0.1.1\tclassboard\n' > /etc/hosts
 : > /etc/machine-id
 mkdir -p /var/lib/classboard
 CHROOT
-systemctl --root="$R" enable classboard-firstboot.service classboard-board.service classboard-kiosk.service \
+kiosk=classboard-kiosk.service
+[ "$HEADLESS" = yes ] && kiosk=""
+# shellcheck disable=SC2086  # $kiosk is one unit or nothing
+systemctl --root="$R" enable classboard-firstboot.service classboard-board.service $kiosk \
   classboard-update.timer classboard-boot-report.service classboard-update-now.service systemd-timesyncd.service NetworkManager.service >/dev/null 2>&1
 systemctl --root="$R" set-default graphical.target >/dev/null 2>&1
 classboard_uid=$(chroot "$R" id -u classboard)

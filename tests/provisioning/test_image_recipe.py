@@ -60,7 +60,8 @@ def test_every_declared_dependency_comes_from_a_debian_package():
     import re
     import tomllib
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    packages = {line.strip() for line in (ROOT / "images" / "rootfs" / "packages.txt").read_text().splitlines()
+    lists = (ROOT / "images" / "rootfs" / "packages.txt", ROOT / "images" / "rootfs" / "packages-screen.txt")
+    packages = {line.strip() for path in lists for line in path.read_text().splitlines()
                 if line.strip() and not line.startswith("#")}
     missing = []
     for spec in project["dependencies"] + project["optional-dependencies"]["hardware"]:
