@@ -111,11 +111,13 @@ def _admin_hooks(parts: dict) -> dict:
         """The board's camera, opened on first use (OpenCV is heavy; most boards never need it)."""
         if not camera:
             from drivers.camera import open_camera
-            camera.append(open_camera(parts["board"].config.drivers.camera))
+            camera.append(open_camera(resolved(parts["board"].config).camera))
         return camera[0].read()
 
+    from edge.hardware import resolved
+
     hooks = {"screen_test": screen_test, "speaker_test": speaker_test, "play_media": play_media}
-    if parts["board"].config.drivers.camera != "none":
+    if resolved(parts["board"].config).camera != "none":
         hooks["capture_frame"] = capture_frame
     return hooks
 
@@ -244,7 +246,9 @@ def firstboot(config_file: Path | None) -> None:
               show_default=True, help="Where the versions and the venv symlink live.")
 @click.option("--check", is_flag=True, help="Only say whether the hub offers another version.")
 @click.option("--deadline", default=180.0, show_default=True, help="Seconds the new version has to start.")
-def update(config_file: Path | None, root: Path, check: bool, deadline: float) -> None:
+@click.option("--system-site-packages", is_flag=True,
+              help="The venv uses the system's packages and the update carries classboard alone (Debian image).")
+def update(config_file: Path | None, root: Path, check: bool, deadline: float, system_site_packages: bool) -> None:
     """Install the version the hub offers this board's group; roll back if it does not start (run by a timer)."""
     import subprocess
 
@@ -276,7 +280,8 @@ def update(config_file: Path | None, root: Path, check: bool, deadline: float) -
 
     runner = lambda argv: subprocess.run(list(argv), check=False, timeout=1200).returncode  # noqa: E731
     try:
-        ok = Updater(root, runner).apply(manifest, archive, restart, healthy, deadline_s=deadline)
+        ok = Updater(root, runner, system_site_packages=system_site_packages).apply(
+            manifest, archive, restart, healthy, deadline_s=deadline)
     except UpdateError as exc:
         raise click.ClickException(f"{exc}; the running version is untouched") from None
     finally:

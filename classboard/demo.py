@@ -17,20 +17,25 @@ from pathlib import Path
 
 import click
 
+from edge.config import SIMULATED_ENV
+
 from .sample import sample_school
 
 HOST = "127.0.0.1"
 DEMO_SENSORS = """# simulated room sensors for the demo
 [[sensors]]
 kind = "scd4x"
+backend = "simulated"
 interval_s = 10
 
 [[sensors]]
 kind = "bme280"
+backend = "simulated"
 interval_s = 10
 
 [[sensors]]
 kind = "bh1750"
+backend = "simulated"
 interval_s = 30
 """
 MOSQUITTO = "/usr/sbin/mosquitto"
@@ -115,7 +120,7 @@ class Demo:
     def _start_board(self, env: dict[str, str], n: int, port: int, group: dict, token: str) -> None:
         board_config = self.workdir / f"board{n}.toml"
         board_config.write_text(DEMO_SENSORS, encoding="utf-8")
-        board_env = dict(env, CLASSBOARD_BOARD__DATA_DIR=str(self.workdir / f"board{n}"),
+        board_env = dict(env, **SIMULATED_ENV, CLASSBOARD_BOARD__DATA_DIR=str(self.workdir / f"board{n}"),
                          CLASSBOARD_BOARD__NAME=f"{group['name']} 班牌", CLASSBOARD_UI__HOST=HOST,
                          CLASSBOARD_UI__PORT=str(port), CLASSBOARD_UI__ADMIN_PIN="8888",
                          CLASSBOARD_HUB__URL=f"http://{HOST}:{self.hub_port}", CLASSBOARD_HUB__ENROLLMENT_TOKEN=token,

@@ -38,9 +38,13 @@ def alarm_clip(rate: int = 48000) -> Clip:
 class Speaker:
     def __init__(self, board, mixer: Mixer | None = None, media_dir: Path | None = None,
                  bell: Clip | None = None) -> None:
-        drivers = board.config.drivers
+        from .hardware import resolved
+
         self.board = board
-        self.mixer = mixer or Mixer(create_output(drivers.audio, drivers.audio_device or None))
+        if mixer is None:
+            drivers = resolved(board.config)
+            mixer = Mixer(create_output(drivers.audio, drivers.audio_device or None))
+        self.mixer = mixer
         self.media_dir = media_dir or board.config.data_path / "media"
         self._bell: Clip | None = bell  # a school's own chime (or a bench's short one); default made lazily
         self.alarm = None
