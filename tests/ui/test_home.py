@@ -51,15 +51,18 @@ def test_home_shows_the_school_day(browser, screen, board, orientation):
 
 def test_tap_to_week_notice_and_idle_back_home(browser, board):
     from tests.ui.conftest import Screen
-    board.config.ui.idle_timeout_s = 1
+    board.config.ui.idle_timeout_s = 60  # long enough to read the week on a loaded machine
     s = Screen(board)
     page = page_for(browser)
     page.goto(s.url + "/")
     page.click("a.today")
     page.wait_for_url("**/week")
+    page.wait_for_selector("table.week th")
     assert page.locator("table.week th").count() >= 8
     shoot(page, "week-landscape")
-    page.wait_for_url(s.url + "/", timeout=5000)  # idle → home
+    board.config.ui.idle_timeout_s = 1  # the page reads its idle time when rendered
+    page.reload()
+    page.wait_for_url(s.url + "/", timeout=10000)  # idle → home
     page.click(".notice >> nth=0")
     assert "期中考试" in page.inner_text("article")
     page.context.close()
