@@ -59,9 +59,10 @@ class SimBoard:
 
     def seal_batches(self, batches: int, size: int, class_id: str | None) -> None:
         from protocol import records as wire
+        from protocol.memlog import MemoryLog
 
         base = datetime(2026, 11, 24, 0, 0, tzinfo=timezone.utc)
-        prev, seq = wire.GENESIS, 0
+        log, seq = MemoryLog(self.id, self.key), 0  # protocol 2: the board's log, a checkpoint per batch
         for _ in range(batches):
             batch = []
             for _ in range(size):
@@ -73,12 +74,9 @@ class SimBoard:
                 else:
                     kind, initiator, dur, data = "attendance.session", "teacher", 2700, {
                         "period": seq // 25 % 8 + 1, "present": 43, "absent": 2, "late": seq % 2}
-                rec = wire.seal({"id": wire.uuid7(int(at.timestamp() * 1000)), "board_id": self.id, "seq": seq,
-                                 "kind": kind, "at": wire.format_time(at), "class_id": class_id, "initiator": initiator,
-                                 "duration_s": dur, "data": data}, prev, self.key)
-                prev = rec["hash"]
-                batch.append(rec)
-            self.payloads.append(wire.encode_batch(batch))
+                batch.append(log.add(kind, wire.format_time(at), initiator=initiator, class_id=class_id,
+                                     duration_s=dur, data=data, record_id=wire.uuid7(int(at.timestamp() * 1000))))
+            self.payloads.append(wire.encode_batch(batch, log.checkpoint()))
 
 
 def percentile(values: list[float], p: float) -> float:

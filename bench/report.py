@@ -32,10 +32,9 @@ WEEKS = 20
 KINDS = [("checkin", 0, 0.55), ("attendance.session", 240, 0.12), ("teacher.session", 300, 0.1),
          ("student.session", 90, 0.1), ("broadcast.played", 600, 0.05), ("notice.ack", 0, 0.05),
          ("sensor.summary", 3600, 0.03)]
-COLUMNS = ("id", "board_id", "seq", "kind", "at", "class_id", "initiator", "duration_s", "data", "prev", "hash", "sig",
-           "received_at")
+COLUMNS = ("id", "board_id", "seq", "kind", "at", "class_id", "initiator", "duration_s", "data", "hash",
+           "received_at")  # protocol 2: no per-record prev/sig
 HEX = "ab" * 32
-SIG = "S" * 86
 
 
 def school_content(schools: int, classes: int) -> dict:
@@ -65,7 +64,7 @@ def rows(n: int, class_ids: list[str], first_day: date, days: int, received: dat
         at = datetime(day.year, day.month, day.day, rng.randint(7, 17), rng.randint(0, 59), tzinfo=ZONE)
         yield (str(uuid.UUID(int=rng.getrandbits(128), version=4)), board, seqs[board] + seed * 10_000_000, kind,
                at.astimezone(timezone.utc).replace(tzinfo=None), None if kind == "sensor.summary" else cid,
-               "teacher", int(typical * rng.uniform(0.2, 2.0)), "{}", HEX, HEX, SIG, received)
+               "teacher", int(typical * rng.uniform(0.2, 2.0)), "{}", HEX, received)
 
 
 def load(db_kind: str, records: list, db) -> float:
@@ -82,7 +81,7 @@ def load(db_kind: str, records: list, db) -> float:
         batch = []
         with db.atomic():
             for r in records:
-                batch.append((*r[:4], r[4].isoformat(sep=" "), *r[5:12], r[12].isoformat(sep=" ")))
+                batch.append((*r[:4], r[4].isoformat(sep=" "), *r[5:10], r[10].isoformat(sep=" ")))
                 if len(batch) == 50_000:
                     conn.executemany(sql, batch)
                     batch.clear()
