@@ -60,6 +60,7 @@ def sensors_toml(which: str) -> str:
     example = tomllib.loads((ROOT / "docs" / "board.example.toml").read_text())
     out = []
     for s in example.get("sensors", []):
+        s = dict(s, backend="simulated")  # the documented set, on the simulated backend (no I2C here)
         out.append("[[sensors]]\n" + "".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in s.items()))
     return "\n".join(out)
 

@@ -59,6 +59,7 @@ def _start_sync(board, parts: dict) -> object | None:
     screen, air = parts["screen"], parts["air"]
 
     speaker = parts["speaker"]
+    board.family().speaker = speaker  # 亲情留言 play on the same mixer as bells, quietly
 
     def faults() -> list[str]:
         found = [f"{name}: {why}" for name, why in air.faults().items()]
@@ -95,6 +96,9 @@ def _admin_hooks(parts: dict) -> dict:
         screen.display.power_on()
         return "屏幕已关闭并重新打开 / screen switched off and on again"
 
+    def play_media(item: dict, teacher_id: str) -> bool:  # 互动点播 from the teacher's media page
+        return parts["speaker"].on_demand(item, teacher_id)
+
     def speaker_test() -> str:
         from drivers.audio import Priority, tone
         parts["speaker"].mixer.play(tone(1000, 1.0, parts["speaker"].mixer.rate), Priority.MEDIA)
@@ -107,11 +111,13 @@ def _admin_hooks(parts: dict) -> dict:
         """The board's camera, opened on first use (OpenCV is heavy; most boards never need it)."""
         if not camera:
             from drivers.camera import open_camera
-            camera.append(open_camera(parts["board"].config.drivers.camera))
+            camera.append(open_camera(resolved(parts["board"].config).camera))
         return camera[0].read()
 
-    hooks = {"screen_test": screen_test, "speaker_test": speaker_test}
-    if parts["board"].config.drivers.camera != "none":
+    from edge.hardware import resolved
+
+    hooks = {"screen_test": screen_test, "speaker_test": speaker_test, "play_media": play_media}
+    if resolved(parts["board"].config).camera != "none":
         hooks["capture_frame"] = capture_frame
     return hooks
 
@@ -240,17 +246,20 @@ def firstboot(config_file: Path | None) -> None:
               show_default=True, help="Where the versions and the venv symlink live.")
 @click.option("--check", is_flag=True, help="Only say whether the hub offers another version.")
 @click.option("--deadline", default=180.0, show_default=True, help="Seconds the new version has to start.")
-def update(config_file: Path | None, root: Path, check: bool, deadline: float) -> None:
+@click.option("--system-site-packages", is_flag=True,
+              help="The venv uses the system's packages and the update carries classboard alone (Debian image).")
+def update(config_file: Path | None, root: Path, check: bool, deadline: float, system_site_packages: bool) -> None:
     """Install the version the hub offers this board's group; roll back if it does not start (run by a timer)."""
     import subprocess
 
     from edge.bundle_store import get_setting
-    from edge.sync.client import HubClient, HubRefused, HubUnavailable
+    from edge.sync.client import HubRefused, HubUnavailable
+    from edge.sync.enroll import hub_client
     from edge.sync.update import download, fetch_offer
     from edge.updater import UpdateError, Updater
 
     b = open_board(config_file)
-    client = HubClient(get_setting("enroll.hub_url") or b.config.hub.url, b.id, b.key)
+    client = hub_client(b)
     try:
         manifest = fetch_offer(b, client)
         if manifest is None:
@@ -271,7 +280,8 @@ def update(config_file: Path | None, root: Path, check: bool, deadline: float) -
 
     runner = lambda argv: subprocess.run(list(argv), check=False, timeout=1200).returncode  # noqa: E731
     try:
-        ok = Updater(root, runner).apply(manifest, archive, restart, healthy, deadline_s=deadline)
+        ok = Updater(root, runner, system_site_packages=system_site_packages).apply(
+            manifest, archive, restart, healthy, deadline_s=deadline)
     except UpdateError as exc:
         raise click.ClickException(f"{exc}; the running version is untouched") from None
     finally:

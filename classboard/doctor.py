@@ -63,25 +63,84 @@ def check_disk(cfg) -> Check:
     return Check("disk", status, f"{free_mb} MB free on {probe} (needs ≥ {MIN_FREE_MB} MB)")
 
 
-def check_drivers(cfg) -> list[Check]:
-    wanted = {"display": cfg.drivers.display, "camera": cfg.drivers.camera, "audio": cfg.drivers.audio,
-              "card reader": cfg.drivers.card_reader}
-    needs = {"camera": "cv2", "audio": "pyaudio", "card reader": {"evdev": "evdev", "serial": "serial"}}
-    checks = []
-    for area, backend in wanted.items():
-        if backend in ("simulated", "none"):
-            checks.append(Check(area, OK, f"{backend}"))
+def check_drivers(cfg, hardware=None) -> list[Check]:
+    """What the board found and uses; a simulated driver or a silent speaker fails the board."""
+    from edge.hardware import auto_wanted, detected, resolve
+
+    if hardware is None and auto_wanted(cfg):
+        hardware = detected()
+    drivers = resolve(cfg, hardware)
+    checks = [Check("detected", OK, line) for line in detected_lines(hardware)]
+    needs = {"camera": "cv2", "card reader": {"evdev": "evdev", "serial": "serial"}}
+    used = {"display": drivers.display, "camera": drivers.camera, "card reader": drivers.card_reader}
+    for area, backend in used.items():
+        reason = drivers.why[area.replace(" ", "_")]
+        if backend == "simulated":
+            checks.append(Check(area, FAIL, f"simulated ({reason}): a board must use its real {area}"))
             continue
         module = needs.get(area)
         if isinstance(module, dict):
             module = module.get(backend)
-        if module and importlib.util.find_spec(module) is None:
-            checks.append(Check(area, FAIL, f"{backend} (real) needs the Python module {module!r}, not installed"))
+        if backend != "none" and module and importlib.util.find_spec(module) is None:
+            checks.append(Check(area, FAIL, f"{backend} needs the Python module {module!r}, not installed"))
         else:
-            checks.append(Check(area, OK, f"{backend} (real)"))
-    sensors = ", ".join(f"{s.kind}:{s.backend}" for s in cfg.sensors) or "none configured"
-    checks.append(Check("sensors", OK, sensors))
+            status = WARN if backend == "none" and area == "camera" else OK
+            checks.append(Check(area, status, f"{backend} ({reason})"))
+    checks.append(check_audio(drivers))
+    simulated = [s.kind for s in drivers.sensors if s.backend == "simulated"]
+    listed = ", ".join(f"{s.kind}:{s.backend}" for s in drivers.sensors) or "none"
+    if simulated:
+        checks.append(Check("sensors", FAIL, f"{listed}: simulated sensors report made-up air"))
+    else:
+        checks.append(Check("sensors", OK if drivers.sensors else WARN, f"{listed} ({drivers.why['sensors']})"))
     return checks
+
+
+def detected_lines(hw) -> list[str]:
+    """What detection saw, one line per kind of part, so one photo of the screen tells support everything."""
+    if hw is None:
+        return ["nothing looked for: no driver is auto"]
+    cards = ", ".join(f"{c.index} {c.name}{'' if c.playback else ' (no playback)'}" for c in hw.sound_cards)
+    return [f"sound cards: {cards or 'none'}",
+            f"cameras: {', '.join(hw.cameras) or 'none'}",
+            f"card readers: {', '.join(d for _, d in hw.card_readers) or 'none'}",
+            f"I2C buses: {', '.join(map(str, hw.i2c_buses)) or 'none'}; "
+            f"sensors: {', '.join(f'{s.kind}@{s.bus}:0x{s.address:02x}' for s in hw.i2c_sensors) or 'none'}",
+            f"screen: {hw.display} ({hw.display_reason})"]
+
+
+def check_audio(drivers, timeout_s: float = 10.0) -> Check:
+    """A board must be heard: the output is opened and given a moment of silence, which must not fail."""
+    import threading
+
+    if drivers.audio in ("none", "simulated"):
+        return Check("audio", FAIL, f"no working audio output: {drivers.audio} ({drivers.why['audio']}); "
+                                    "bells and broadcasts would be silent")
+    if importlib.util.find_spec("pyaudio") is None:
+        return Check("audio", FAIL, "pyaudio needs the Python module 'pyaudio', not installed")
+    from drivers.audio import create_output
+
+    outcome: list[str] = []
+
+    def attempt() -> None:
+        output = create_output(drivers.audio, drivers.audio_device or None)
+        try:
+            output.write(bytes(2 * output.rate // 20))  # 50 ms of silence
+            outcome.append("")
+        except Exception as exc:  # noqa: BLE001 - any failure to open or write is the finding
+            outcome.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            output.close()
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    device = drivers.audio_device or "default device"
+    if not outcome:
+        return Check("audio", FAIL, f"{drivers.audio} ({device}) did not open within {timeout_s:g} s")
+    if outcome[0]:
+        return Check("audio", FAIL, f"{drivers.audio} ({device}) cannot play: {outcome[0]}")
+    return Check("audio", OK, f"{drivers.audio} ({device}) plays ({drivers.why['audio']})")
 
 
 @click.command()

@@ -60,15 +60,16 @@ def sound(ctx: click.Context) -> None:
 
 @sound.command()
 @click.option("--backend", type=click.Choice(["pyaudio", "simulated"]), default=None,
-              help="Default: the board config's drivers.audio.")
+              help="Default: the board config's drivers.audio (auto: the sound card found).")
 @click.option("--device", default=None, help="PortAudio device name (substring) or index.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--sentence", default="这是班牌扬声器测试。This is a speaker test.", show_default=True)
 def test(backend: str | None, device: str | None, config_file: Path | None, sentence: str) -> None:
     """Play a one-second 1 kHz tone, then speak a test sentence."""
+    from edge.hardware import resolved
     from edge.sound_check import speaker_test
 
-    config = _config(config_file)
-    result = speaker_test(backend or config.drivers.audio, device or config.drivers.audio_device or None, sentence)
+    drivers = resolved(_config(config_file))
+    result = speaker_test(backend or drivers.audio, device or drivers.audio_device or None, sentence)
     click.echo(result.summary())
     raise SystemExit(0 if result.ok else 1)

@@ -46,6 +46,7 @@ class HubSection:
     url: str = ""
     enrollment_token: str = ""
     room: str = ""
+    tls_fingerprint: str = ""  # the hub certificate's SHA-256 (classboard hub fingerprint); empty: pinned on first use
     pull_interval_s: int = 300
     batch_size: int = 2000
 
@@ -63,16 +64,20 @@ class UiSection:
     orientation: str = "landscape"
     idle_timeout_s: int = 60
     admin_pin: str = ""
+    notice_rotate_ms: int = 8000  # when more notices are live than fit, the shown ones change this often
 
 
 @dataclass
 class DriversSection:
-    display: str = "simulated"
-    camera: str = "simulated"
-    audio: str = "simulated"
+    """Every driver is ``auto`` by default: a board uses the hardware it has; ``simulated`` is chosen, never assumed."""
+
+    display: str = "auto"
+    camera: str = "auto"
+    audio: str = "auto"
     audio_device: str = ""
-    card_reader: str = "simulated"
+    card_reader: str = "auto"
     card_reader_device: str = ""
+    sensors: str = "auto"  # with no [[sensors]] listed: auto probes I2C at the known addresses
     gpio_backend: str = "gpiozero"
     face_models_dir: str = "/var/lib/classboard/models/face"  # YuNet + SFace ONNX files; absent: face is off
     piper_model: str = ""  # a piper voice (.onnx) for spoken notices; empty or absent: espeak-ng Mandarin
@@ -91,7 +96,7 @@ class SystemSection:
 @dataclass
 class SensorEntry:
     kind: str = "bme280"
-    backend: str = "simulated"
+    backend: str = "real"
     interval_s: int = 60
     bus: int = 1
     address: int = 0
@@ -123,13 +128,17 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "board.language": ("zh-CN", "en"),
     "ui.orientation": ("landscape", "portrait"),
     "drivers.display": ("auto", "simulated", "wlr-randr", "xset", "cec", "backlight"),
-    "drivers.camera": ("simulated", "none"),  # or a device path / index, checked below
-    "drivers.audio": ("simulated", "pyaudio", "none"),
-    "drivers.card_reader": ("simulated", "evdev", "serial", "none"),
+    "drivers.camera": ("auto", "simulated", "none"),  # or a device path / index, checked below
+    "drivers.audio": ("auto", "simulated", "pyaudio", "none"),
+    "drivers.card_reader": ("auto", "simulated", "evdev", "serial", "none"),
+    "drivers.sensors": ("auto", "simulated", "none"),
     "drivers.gpio_backend": ("gpiozero", "gpiod"),
 }
+# The demo and the tests run without hardware: they say so, through the environment layer.
+SIMULATED_ENV = {f"CLASSBOARD_DRIVERS__{name}": "simulated" for name in ("DISPLAY", "CAMERA", "AUDIO", "CARD_READER",
+                                                                        "SENSORS")}
 SENSOR_KINDS = ("bme280", "sht31", "sht4x", "scd4x", "scd30", "bh1750", "pms5003", "pir")
-POSITIVE = {"hub.pull_interval_s", "hub.batch_size", "ui.idle_timeout_s", "ui.port", "mqtt.port"}
+POSITIVE = {"hub.pull_interval_s", "hub.batch_size", "ui.idle_timeout_s", "ui.notice_rotate_ms", "ui.port", "mqtt.port"}
 
 
 def _coerce(value: Any, target: type, source: str, key: str) -> Any:
@@ -201,6 +210,8 @@ def _check(cfg: BoardConfig, source: str) -> None:
     for i, s in enumerate(cfg.sensors):
         if s.kind not in SENSOR_KINDS:
             raise ConfigError(source, f"sensors[{i}].kind", f"must be one of {', '.join(SENSOR_KINDS)}")
+        if s.backend not in ("real", "simulated"):
+            raise ConfigError(source, f"sensors[{i}].backend", f"must be real or simulated, got {s.backend!r}")
         if s.interval_s <= 0:
             raise ConfigError(source, f"sensors[{i}].interval_s", "must be a positive number")
 

@@ -38,9 +38,13 @@ def alarm_clip(rate: int = 48000) -> Clip:
 class Speaker:
     def __init__(self, board, mixer: Mixer | None = None, media_dir: Path | None = None,
                  bell: Clip | None = None) -> None:
-        drivers = board.config.drivers
+        from .hardware import resolved
+
         self.board = board
-        self.mixer = mixer or Mixer(create_output(drivers.audio, drivers.audio_device or None))
+        if mixer is None:
+            drivers = resolved(board.config)
+            mixer = Mixer(create_output(drivers.audio, drivers.audio_device or None))
+        self.mixer = mixer
         self.media_dir = media_dir or board.config.data_path / "media"
         self._bell: Clip | None = bell  # a school's own chime (or a bench's short one); default made lazily
         self.alarm = None
@@ -82,6 +86,20 @@ class Speaker:
         self.mixer.play(clip, Priority.BROADCAST)
         self.board.usage.record("broadcast.played", initiator="schedule", class_id=self.board.class_id,
                                 duration_s=int(clip.seconds), data={"broadcast": item.get("id", "")})
+        return True
+
+    def on_demand(self, item: dict[str, Any], teacher_id: str) -> bool:
+        """A teacher's pick from the media library (互动点播): at media priority, so bells and broadcasts duck it
+        and an emergency cuts it; one ``media.played`` record naming the teacher."""
+        path = self.media_dir / str(item.get("sha256", "missing"))
+        try:
+            clip = load_clip(path, self.mixer.rate, sha256=item.get("sha256"))
+        except ClipError as exc:
+            log.error("media %s not played: %s", item.get("title"), exc)
+            return False
+        self.mixer.play(clip, Priority.MEDIA)
+        self.board.usage.record("media.played", initiator="teacher", class_id=self.board.class_id,
+                                duration_s=int(clip.seconds), data={"media": item.get("id", ""), "teacher_id": teacher_id})
         return True
 
     def alarm_on(self) -> None:

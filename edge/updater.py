@@ -70,8 +70,13 @@ def _extract_plain_files(tar: tarfile.TarFile, into: Path) -> None:
 
 
 class Updater:
-    def __init__(self, root: Path, runner: Runner, python: str = "/usr/bin/python3") -> None:
+    """``system_site_packages``: the Debian image's way: the venv sees Debian's compiled packages and an
+    update carries classboard alone (``--no-deps``); its dependencies come with the image."""
+
+    def __init__(self, root: Path, runner: Runner, python: str = "/usr/bin/python3",
+                 system_site_packages: bool = False) -> None:
         self.root, self.runner, self.python = Path(root), runner, python
+        self.system_site_packages = system_site_packages
         self.versions = self.root / "versions"
         self.current_link = self.root / "venv"
 
@@ -97,9 +102,14 @@ class Updater:
         except (tarfile.TarError, OSError, UpdateError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise UpdateError(f"update {manifest.version}: archive cannot be unpacked: {exc}") from None
-        steps = [[self.python, "-m", "venv", str(staging / "venv")],
-                 [str(staging / "venv" / "bin" / "pip"), "install", "--no-index", "--find-links", str(wheels),
-                  "classboard[hardware]"]]
+        if self.system_site_packages:
+            steps = [[self.python, "-m", "venv", "--system-site-packages", str(staging / "venv")],
+                     [str(staging / "venv" / "bin" / "pip"), "install", "--no-index", "--find-links", str(wheels),
+                      "--no-deps", "classboard"]]
+        else:
+            steps = [[self.python, "-m", "venv", str(staging / "venv")],
+                     [str(staging / "venv" / "bin" / "pip"), "install", "--no-index", "--find-links", str(wheels),
+                      "classboard[hardware]"]]
         for argv in steps:
             if self.runner(argv) != 0:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -134,5 +144,7 @@ class Updater:
                   manifest.version, deadline_s, previous)
         if previous:
             self.switch(previous)
-            restart()
+        else:  # the first update on this root: back to the version the image (or the package) brought
+            self.current_link.unlink(missing_ok=True)
+        restart()
         return False

@@ -9,6 +9,7 @@ an injectable runner so tests can check exactly what would be run.
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,8 @@ def system_commands(config: BoardConfig) -> list[tuple[str, list[str]]]:
     if sysconf.hostname:
         steps.append(("hostname", ["hostnamectl", "set-hostname", sysconf.hostname]))
     if sysconf.wifi_ssid:
-        steps.append(("wifi country", ["raspi-config", "nonint", "do_wifi_country", sysconf.wifi_country]))
+        if shutil.which("raspi-config"):  # Raspberry Pi OS; on Debian's image the regulatory domain comes from the AP
+            steps.append(("wifi country", ["raspi-config", "nonint", "do_wifi_country", sysconf.wifi_country]))
         connect = ["nmcli", "device", "wifi", "connect", sysconf.wifi_ssid]
         if sysconf.wifi_psk:
             connect += ["password", sysconf.wifi_psk]

@@ -1,12 +1,18 @@
 """Shared fixtures: a board on a temporary data dir, on a fake clock, with the sample school."""
 from __future__ import annotations
 
+import os
 import socket
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from edge.config import SIMULATED_ENV
+
+# Tests run without hardware and say so: every board they start, in-process or as a child process, is simulated.
+os.environ.update(SIMULATED_ENV)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Tuesday inside the sample school's autumn term, during 第3节 (10:05–10:50).
@@ -22,7 +28,7 @@ def free_port() -> int:
 def make_config(data_dir: Path, **env: str):
     from edge.config import load_config
 
-    values = {"CLASSBOARD_BOARD__DATA_DIR": str(data_dir)}
+    values = dict(SIMULATED_ENV, CLASSBOARD_BOARD__DATA_DIR=str(data_dir))
     values.update({f"CLASSBOARD_{k.upper()}": v for k, v in env.items()})
     return load_config(paths=[], env=values)
 

@@ -7,7 +7,6 @@ an injectable runner so tests can check exactly what would be executed.
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 from pathlib import Path
 from typing import Callable, Sequence
@@ -134,20 +133,10 @@ class Backlight(Display):
         self._write("brightness", max(1, round(self.max * self.brightness / 100)))
 
 
-def detect(env: dict[str, str] | None = None, backlight_root: Path = Path("/sys/class/backlight")) -> str:
-    env = dict(os.environ) if env is None else env
-    if env.get("WAYLAND_DISPLAY"):
-        return "wlr-randr"
-    if env.get("DISPLAY"):
-        return "xset"
-    if backlight_root.is_dir() and any(backlight_root.iterdir()):
-        return "backlight"
-    return "simulated"
-
-
 def create_display(backend: str = "auto", runner: Runner = run, **options) -> Display:
     if backend == "auto":
-        backend = detect()
+        from drivers.detect import display
+        backend = display()[0]
     classes = {"simulated": SimulatedDisplay, "wlr-randr": WlrRandr, "xset": Xset, "cec": Cec, "backlight": Backlight}
     if backend not in classes:
         raise ValueError(f"display backend must be one of auto, {', '.join(classes)}; got {backend!r}")

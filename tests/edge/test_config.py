@@ -23,7 +23,7 @@ def test_layers_later_wins(tmp_path):
 def test_defaults_without_files():
     cfg = load_config(paths=[], env={})
     assert cfg.board.timezone == "Asia/Shanghai" and cfg.board.language == "zh-CN"
-    assert cfg.drivers.camera == "simulated" and cfg.sources == []
+    assert cfg.drivers.camera == "auto" and cfg.drivers.audio == "auto" and cfg.sources == []  # real by default
 
 
 @pytest.mark.parametrize("text,key,reason", [

@@ -36,7 +36,7 @@ class FakeRunner:
         from pathlib import Path
         self.calls.append(list(argv))
         if argv[1:3] == ["-m", "venv"]:
-            (Path(argv[3]) / "bin").mkdir(parents=True)
+            (Path(argv[-1]) / "bin").mkdir(parents=True)
             return 0
         return 1 if self.fail_pip else 0
 
@@ -82,14 +82,20 @@ def test_update_switches_when_healthy(tmp_path):
     assert ok and updater.current() == "0.2.0" and restarts == ["0.2.0"]
 
 
-def test_unhealthy_update_rolls_back_by_itself(tmp_path):
-    updater = installed(tmp_path, "0.1.0")
+def apply_unhealthy(tmp_path, updater) -> tuple[bool, list]:
+    """Offer 0.2.0, which never reports healthy; returns (ok, the version current at each restart)."""
     archive = wheelhouse(tmp_path)
     doc, sig, key = signed(archive, "0.2.0")
     restarts = []
     ok = updater.apply(UpdateManifest.parse(doc, sig, key.public_key()), archive,
                        restart=lambda: restarts.append(updater.current()), healthy=lambda: False,
                        deadline_s=0.2, poll_s=0.05)
+    return ok, restarts
+
+
+def test_unhealthy_update_rolls_back_by_itself(tmp_path):
+    updater = installed(tmp_path, "0.1.0")
+    ok, restarts = apply_unhealthy(tmp_path, updater)
     assert not ok and updater.current() == "0.1.0" and restarts == ["0.2.0", "0.1.0"]
 
 
@@ -101,3 +107,13 @@ def test_failed_install_leaves_running_version(tmp_path):
     with pytest.raises(UpdateError, match="failed"):
         updater.install(UpdateManifest.parse(doc, sig, key.public_key()), archive)
     assert updater.current() == "0.1.0" and not (tmp_path / "opt" / "versions" / "0.2.0").exists()
+
+
+def test_first_update_that_fails_goes_back_to_the_image_version(tmp_path):
+    """On a fresh data partition there is no earlier link: rolling back removes it, so the image's venv runs."""
+    runner = FakeRunner()
+    updater = Updater(tmp_path / "software", runner, system_site_packages=True)
+    ok, restarts = apply_unhealthy(tmp_path, updater)
+    assert not ok and restarts == ["0.2.0", None] and not updater.current_link.is_symlink()
+    venv, pip = runner.calls
+    assert "--system-site-packages" in venv and pip[-2:] == ["--no-deps", "classboard"]
