@@ -142,15 +142,9 @@ def records(board_id: str):
     board = board_request(board_id)
     if isinstance(board, Response):
         return board
-    try:
-        result = ingest_batch(board, request.get_data(), limit)
-    except RecordError as exc:
-        return problem(400, "malformed batch", str(exc))
-    except ChainGap as exc:
-        return problem(409, "log gap", str(exc))
-    except LogConflict as exc:
-        return problem(409, "log conflict", str(exc))
-    forward_checkpoint_later(board.id)
+    result, refused = _into_log(board, "batch", lambda: ingest_batch(board, request.get_data(), limit))
+    if refused is not None:
+        return refused
     body = result.as_json()
     if "return=minimal" in request.headers.get("Prefer", ""):
         # the acked records are exactly the batch's records up to last_seq that are not rejected: a board that
@@ -167,16 +161,25 @@ def checkpoints(board_id: str):
         return board
     if (request.content_length or 0) > 4096:
         return problem(413, "checkpoint too large", "a checkpoint is at most 4096 bytes")
-    try:
-        point = ingest_checkpoint(board, request.get_data().decode("utf-8", "replace"))
-    except RecordError as exc:
-        return problem(400, "malformed checkpoint", str(exc))
-    except ChainGap as exc:
-        return problem(409, "log gap", str(exc))
-    except LogConflict as exc:
-        return problem(409, "log conflict", str(exc))
-    forward_checkpoint_later(board.id)
+    point, refused = _into_log(board, "checkpoint",
+                               lambda: ingest_checkpoint(board, request.get_data().decode("utf-8", "replace")))
+    if refused is not None:
+        return refused
     return jsonify({"size": point.size, "root": point.root.hex()})
+
+
+def _into_log(board: Board, what: str, store):
+    """Run one step of ingest into the board's log: its refusals as problems; what it kept goes on to the witness."""
+    try:
+        result = store()
+    except RecordError as exc:
+        return None, problem(400, f"malformed {what}", str(exc))
+    except ChainGap as exc:
+        return None, problem(409, "log gap", str(exc))
+    except LogConflict as exc:
+        return None, problem(409, "log conflict", str(exc))
+    forward_checkpoint_later(board.id)
+    return result, None
 
 
 @api.post("/boards/<board_id>/health")
