@@ -57,7 +57,7 @@ class Hub:
             raise RuntimeError(f"hub seed failed: {seeded.stderr.strip() or seeded.stdout.strip()}")
         self.token = subprocess.run(cli + ["token", "create", "--data", str(self.data)], check=True,
                                     capture_output=True, text=True, timeout=60).stdout.strip()
-        args = cli + ["serve", "--data", str(self.data), "--port", str(self.port)]
+        args = cli + ["serve", "--plain-http", "--data", str(self.data), "--port", str(self.port)]
         if mqtt_port:
             args += ["--mqtt-host", "127.0.0.1", "--mqtt-port", str(mqtt_port)]
         if threads:

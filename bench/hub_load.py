@@ -58,27 +58,26 @@ class SimBoard:
         self.next = self.acked = self.attempts = 0  # next batch to send, records acked, retries so far
 
     def seal_batches(self, batches: int, size: int, class_id: str | None) -> None:
+        """Each batch as a board uploads it: its records and the signed checkpoint at its last one."""
         from protocol import records as wire
+        from protocol.memlog import MemoryLog
 
+        log = MemoryLog(self.id, self.key)
         base = datetime(2026, 11, 24, 0, 0, tzinfo=timezone.utc)
-        prev, seq = wire.GENESIS, 0
         for _ in range(batches):
-            batch = []
+            first = len(log.records)
             for _ in range(size):
-                seq += 1
+                seq = len(log.records) + 1
                 at = base + timedelta(seconds=seq * 7 % 86_400)
                 if seq % 25:
                     kind, initiator, dur, data = "checkin", "student", 0, {"student": f"S1{seq % 45 + 1:03d}",
-                                                                      "method": "card"}
+                                                                           "method": "card"}
                 else:
                     kind, initiator, dur, data = "attendance.session", "teacher", 2700, {
                         "period": seq // 25 % 8 + 1, "present": 43, "absent": 2, "late": seq % 2}
-                rec = wire.seal({"id": wire.uuid7(int(at.timestamp() * 1000)), "board_id": self.id, "seq": seq,
-                                 "kind": kind, "at": wire.format_time(at), "class_id": class_id, "initiator": initiator,
-                                 "duration_s": dur, "data": data}, prev, self.key)
-                prev = rec["hash"]
-                batch.append(rec)
-            self.payloads.append(wire.encode_batch(batch))
+                log.add(kind, wire.format_time(at), initiator=initiator, class_id=class_id, duration_s=dur,
+                        data=data, record_id=wire.uuid7(int(at.timestamp() * 1000)))
+            self.payloads.append(wire.encode_batch(log.records[first:], log.checkpoint()))
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -59,6 +59,7 @@ def _start_sync(board, parts: dict) -> object | None:
     screen, air = parts["screen"], parts["air"]
 
     speaker = parts["speaker"]
+    board.family().speaker = speaker  # 亲情留言 play on the same mixer as bells, quietly
 
     def faults() -> list[str]:
         found = [f"{name}: {why}" for name, why in air.faults().items()]
@@ -95,6 +96,9 @@ def _admin_hooks(parts: dict) -> dict:
         screen.display.power_on()
         return "屏幕已关闭并重新打开 / screen switched off and on again"
 
+    def play_media(item: dict, teacher_id: str) -> bool:  # 互动点播 from the teacher's media page
+        return parts["speaker"].on_demand(item, teacher_id)
+
     def speaker_test() -> str:
         from drivers.audio import Priority, tone
         parts["speaker"].mixer.play(tone(1000, 1.0, parts["speaker"].mixer.rate), Priority.MEDIA)
@@ -112,7 +116,7 @@ def _admin_hooks(parts: dict) -> dict:
 
     from edge.hardware import resolved
 
-    hooks = {"screen_test": screen_test, "speaker_test": speaker_test}
+    hooks = {"screen_test": screen_test, "speaker_test": speaker_test, "play_media": play_media}
     if resolved(parts["board"].config).camera != "none":
         hooks["capture_frame"] = capture_frame
     return hooks
@@ -249,12 +253,13 @@ def update(config_file: Path | None, root: Path, check: bool, deadline: float, s
     import subprocess
 
     from edge.bundle_store import get_setting
-    from edge.sync.client import HubClient, HubRefused, HubUnavailable
+    from edge.sync.client import HubRefused, HubUnavailable
+    from edge.sync.enroll import hub_client
     from edge.sync.update import download, fetch_offer
     from edge.updater import UpdateError, Updater
 
     b = open_board(config_file)
-    client = HubClient(get_setting("enroll.hub_url") or b.config.hub.url, b.id, b.key)
+    client = hub_client(b)
     try:
         manifest = fetch_offer(b, client)
         if manifest is None:

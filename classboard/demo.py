@@ -60,8 +60,10 @@ def wait_http(url: str, timeout: float = 30.0) -> bool:
 
 
 class Demo:
-    def __init__(self, workdir: Path, hub_port: int, board_ports: list[int], mqtt_port: int = 1883) -> None:
+    def __init__(self, workdir: Path, hub_port: int, board_ports: list[int], mqtt_port: int = 1883,
+                 history: bool = True) -> None:
         self.workdir, self.hub_port, self.board_ports, self.mqtt_port = workdir, hub_port, board_ports, mqtt_port
+        self.history = history
         self.processes: list[subprocess.Popen] = []
 
     def spawn(self, args: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen:
@@ -101,11 +103,18 @@ class Demo:
                            capture_output=True)
         token = subprocess.run(_cmd("hub", "token", "create", "--data", hub_data), check=True, env=env,
                                capture_output=True, text=True).stdout.strip().splitlines()[-1]
-        self.spawn(_cmd("hub", "serve", "--host", HOST, "--port", str(self.hub_port), "--data", hub_data,
+        self.spawn(_cmd("hub", "serve", "--plain-http", "--host", HOST, "--port", str(self.hub_port), "--data", hub_data,
                         *mqtt_args), env, "hub")
         if not wait_http(f"http://{HOST}:{self.hub_port}/api/v1/time"):
             raise click.ClickException(f"the hub did not start; see {self.workdir / 'hub.log'}")
         urls["hub (admin / classboard)"] = f"http://{HOST}:{self.hub_port}/"
+        first = school["students"][0]  # a guardian's code for board 1's class: docs/family.md
+        out = subprocess.run(_cmd("hub", "family", "letters", "--data", hub_data, "--class", first["class_id"],
+                                  "--student", first["id"], "--relation", "妈妈",
+                                  "--url", f"http://{HOST}:{self.hub_port}",
+                                  "--out", str(self.workdir / "family-letter.pdf"), "--show-codes"),
+                             check=True, env=env, capture_output=True, text=True).stdout.split()
+        urls[f"family ({first['name']}'s code {out[-1]})"] = f"http://{HOST}:{self.hub_port}/family/?code={out[-1]}"
         return token
 
     def _start_board(self, env: dict[str, str], n: int, port: int, group: dict, token: str) -> None:
@@ -116,9 +125,50 @@ class Demo:
                          CLASSBOARD_UI__PORT=str(port), CLASSBOARD_UI__ADMIN_PIN="8888",
                          CLASSBOARD_HUB__URL=f"http://{HOST}:{self.hub_port}", CLASSBOARD_HUB__ENROLLMENT_TOKEN=token,
                          CLASSBOARD_HUB__ROOM=group["home_room_id"], CLASSBOARD_HUB__PULL_INTERVAL_S="10")
+        if self.history:
+            self._history(board_env, n)
         self.spawn(_cmd("board", "run", "--config", str(board_config)), board_env, f"board{n}")
         if not wait_http(f"http://{HOST}:{port}/"):
             raise click.ClickException(f"board {n} did not start; see {self.workdir}/board{n}.log")
+
+    def _history(self, board_env: dict[str, str], n: int) -> None:
+        """The term so far, lived by this board on a fake clock and uploaded (classboard/history.py)."""
+        log = self.workdir / f"board{n}-history.log"
+        with open(log, "ab") as out:
+            done = subprocess.run([sys.executable, "-m", "classboard.history", str(n - 1)], env=board_env,
+                                  stdout=out, stderr=subprocess.STDOUT, timeout=600)
+        if done.returncode != 0:
+            raise click.ClickException(f"board {n}'s history did not load; see {log}")
+        self._online_history(n)
+
+    def _online_history(self, n: int) -> None:
+        """The hub's health history for the demo's past: the board online every school hour of the term so far.
+
+        Health reports are stamped by the hub on arrival, so a past cannot be
+        uploaded; the demo writes it into its own hub's store, and says so.
+        """
+        from datetime import datetime, timedelta
+
+        from hub.bundles import school_content
+        from hub.cli import open_hub
+        from hub.health_history import note_many, school_hours
+        from hub.models import Board, database
+        from hub.report.compute_weeks import school_days_between
+        from zoneinfo import ZoneInfo
+
+        open_hub(self.workdir / "hub", "")
+        try:
+            school = school_content()
+            zone = ZoneInfo(school["school"]["timezone"])
+            term = school["calendar"]["terms"][0]
+            today = datetime.now(zone).date()
+            days = school_days_between(school["calendar"], datetime.fromisoformat(term["start"]).date(),
+                                       today - timedelta(days=1))
+            hours = school_hours(days, zone, "07:30", "17:30")
+            boards = [b.id for b in Board.select().order_by(Board.enrolled_at)][n - 1:n]
+            note_many((b, datetime.fromtimestamp(h * 3600, zone)) for b in boards for h in hours)
+        finally:
+            database.close()
 
     def stop(self, timeout: float = 10.0) -> None:
         for proc in self.processes:
@@ -143,12 +193,15 @@ class Demo:
 @click.option("--workdir", type=click.Path(path_type=Path, file_okay=False),
               help="Where the demo keeps its data and logs (default: a fresh temporary folder).")
 @click.option("--duration", type=float, default=0.0, help="Stop by itself after this many seconds (0: run until Ctrl-C).")
-def demo(hub_port: int, board_ports: str, mqtt_port: int, workdir: Path | None, duration: float) -> None:
+@click.option("--history/--no-history", default=True, show_default=True,
+              help="Give each board the term so far (signed records through its own sync) before it starts.")
+def demo(hub_port: int, board_ports: str, mqtt_port: int, workdir: Path | None, duration: float,
+         history: bool) -> None:
     """Run a hub and two simulated boards with a sample school on 127.0.0.1."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="classboard-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     ports = [int(p) for p in board_ports.split(",") if p.strip()]
-    show = Demo(workdir, hub_port, ports, mqtt_port)
+    show = Demo(workdir, hub_port, ports, mqtt_port, history)
     stopping = {"now": False}
 
     def on_signal(*_: object) -> None:

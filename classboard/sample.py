@@ -101,6 +101,9 @@ def sample_school(today: date | None = None, classes: int = 2, students_per_clas
                                         for i, n, s, e, k in PERIODS]}],
         "rooms": rooms, "teachers": teachers, "classes": class_rows, "students": students,
         "lessons": lessons, "overrides": [], "notices": notices, "exams": [], "broadcasts": [],
+        "class_life": {"countdowns": [{"id": "CD-ZK", "title": "距期末考试", "date": end.isoformat()}],
+                       "evaluation_categories": ["课堂表现", "作业", "劳动", "文明礼仪"], "homework": [],
+                       "highlight_classes": ["C101"]},
         "settings": {"pull_interval_s": 60, "screen_on": "07:00", "screen_off": "22:00", "volume": 70,
                      "idle_timeout_s": 60},
     }

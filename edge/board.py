@@ -15,6 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 
 from .bundle_store import apply_bundle, get_setting, put_setting
+from .changes import Changes
 from .clock import Clock, SystemClock
 from .config import BoardConfig
 from .identity import load_or_create_key
@@ -26,6 +27,8 @@ from .services.timetable import Timetable
 from .services.attendance import RollCall
 from .services.teacher_session import TeacherDesk
 from .services.board_log import BoardLog
+from .services.class_life import ClassLife
+from .services.student_corner import StudentCorner
 from .services.usage import UsageMeter
 from .store import StoreOpening, open_store
 from .store import models as m
@@ -56,8 +59,14 @@ class Board:
         self.usage = UsageMeter(self.db, self.clock, self.key, self.id)
         self.log = BoardLog(self.db, self.clock, self.key, self.id)
         self.scheduler = Scheduler(self.clock)
+        self.changes = Changes()
+        self.scheduler.on_poke.append(self.changes.notify)
         self.rollcall = RollCall(self.db, self.clock, self.usage, self.zone)
         self.teachers = TeacherDesk(self.clock, self.usage, self.class_id)
+        self.class_life = ClassLife(self.clock, self.zone, self.usage)
+        self.corner = StudentCorner(self.clock, self.usage, self.timetable, self.zone, notify=self.changes.notify)
+        self.corner.homework_for = lambda student_id, class_id: self.class_life.homework(class_id)
+        self.corner.evaluations_for = self.class_life.evaluations_of
         self.started_at = self.clock.now()
 
     # -- what the board is for --------------------------------------------------------
@@ -107,6 +116,30 @@ class Board:
         from .checkin import CheckInDesk
         return CheckInDesk(self.db, self.clock, self.usage, self.card_key(), self.zone)
 
+    def student_tapped(self, student_id: str | None, method: str = "card") -> str | None:
+        """After a student's tap checked them in: their corner's token, or None when the tap only checks in.
+
+        While a teacher is signed in (taking attendance) a tap only checks in,
+        and an emergency or a running exam keeps the screen.
+        """
+        from .alerts import current_emergency
+
+        student = m.Student.get_or_none(m.Student.id == student_id) if student_id else None
+        if student is None or self.teachers.active() is not None or current_emergency(self) is not None:
+            return None
+        now = self.clock.now().astimezone(self.zone).replace(tzinfo=None)
+        if self.room_id and m.Exam.select().where((m.Exam.room == self.room_id) & (m.Exam.starts_at <= now)
+                                                  & (m.Exam.ends_at > now)).exists():
+            return None
+        return self.corner.open(student, method)
+
+    def family(self):
+        """亲情留言 for this board's class (edge/services/family_messages.py), made once."""
+        if getattr(self, "_family", None) is None:
+            from .services.family_messages import FamilyMessages
+            self._family = FamilyMessages(self)
+        return self._family
+
     def bundle_etag(self) -> str | None:
         return get_setting("bundle.etag")
 
@@ -115,6 +148,7 @@ class Board:
         self.scheduler.start()
 
     def stop(self) -> None:
+        self.changes.close()  # the screen's event streams end before the store closes
         self.scheduler.stop()
         self.db.close()
 

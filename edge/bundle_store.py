@@ -103,7 +103,9 @@ def apply_bundle(db: Database, content: Mapping[str, Any], etag: str) -> None:
                     "bundle.board_id": content.get("board_id", ""),
                     "bundle.issued_at": content.get("issued_at", ""),
                     "bundle.settings": json.dumps(content.get("settings", {}), ensure_ascii=False),
-                    "bundle.broadcasts": json.dumps(content.get("broadcasts", []), ensure_ascii=False)}
+                    "bundle.broadcasts": json.dumps(content.get("broadcasts", []), ensure_ascii=False),
+                    "bundle.class_life": json.dumps(content.get("class_life", {}), ensure_ascii=False),
+                    "bundle.family_messages": json.dumps(content.get("family_messages", []), ensure_ascii=False)}
         for key, value in settings.items():
             m.Setting.insert(key=key, value=value).on_conflict_replace().execute()
 

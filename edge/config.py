@@ -46,6 +46,7 @@ class HubSection:
     url: str = ""
     enrollment_token: str = ""
     room: str = ""
+    tls_fingerprint: str = ""  # the hub certificate's SHA-256 (classboard hub fingerprint); empty: pinned on first use
     pull_interval_s: int = 300
     batch_size: int = 2000
 
@@ -63,6 +64,7 @@ class UiSection:
     orientation: str = "landscape"
     idle_timeout_s: int = 60
     admin_pin: str = ""
+    notice_rotate_ms: int = 8000  # when more notices are live than fit, the shown ones change this often
 
 
 @dataclass
@@ -136,7 +138,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 SIMULATED_ENV = {f"CLASSBOARD_DRIVERS__{name}": "simulated" for name in ("DISPLAY", "CAMERA", "AUDIO", "CARD_READER",
                                                                         "SENSORS")}
 SENSOR_KINDS = ("bme280", "sht31", "sht4x", "scd4x", "scd30", "bh1750", "pms5003", "pir")
-POSITIVE = {"hub.pull_interval_s", "hub.batch_size", "ui.idle_timeout_s", "ui.port", "mqtt.port"}
+POSITIVE = {"hub.pull_interval_s", "hub.batch_size", "ui.idle_timeout_s", "ui.notice_rotate_ms", "ui.port", "mqtt.port"}
 
 
 def _coerce(value: Any, target: type, source: str, key: str) -> Any:

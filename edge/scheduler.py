@@ -65,6 +65,7 @@ class Scheduler:
     _thread: threading.Thread | None = None
     _generation: int = 0
     replan_every: timedelta = timedelta(minutes=10)
+    on_poke: list[Callable[[], None]] = field(default_factory=list)
 
     def add(self, name: str, next_after: NextAfter, action: Callable[[datetime], None], *,
             grace: timedelta = timedelta(seconds=60), priority: int = 5) -> Job:
@@ -78,6 +79,8 @@ class Scheduler:
         """Re-plan now: a job's inputs changed (a new bundle, a new bell schedule)."""
         self._generation += 1
         self._wake.set()
+        for listener in self.on_poke:  # e.g. the screen's event stream: what it shows may have changed
+            listener()
 
     def _still_planned(self, job: Job, now: datetime) -> datetime | None | bool:
         """The job's cached next occurrence if nothing can have changed it, else False.

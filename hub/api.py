@@ -11,10 +11,12 @@ from protocol.auth import AuthError, verify_request
 from protocol.keys import load_public
 from protocol.records import RecordError
 
+from . import health_history
 from .access_log import log_access
 from .enrollment import EnrollmentError, enroll, claim_board, console_user_for_token
 from .ingest import ChainGap, LogConflict, ingest_batch, ingest_checkpoint
 from .models import Board, BundleRejection
+from .security import throttle
 from .witness.forward import forward_checkpoint_later
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -63,23 +65,50 @@ def enroll_board():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, "bad request", "body must be a JSON object")
+    address, actor = request.remote_addr or "", str(body.get("board_id", ""))[:100]
+    keys = throttle.keys_for_enrollment(body, address)
+    try:
+        throttle.charge(keys)
+    except throttle.Throttled as exc:
+        log_access("enroll.throttled", actor=actor, address=address, ok=False, detail=str(exc))
+        return too_many(exc)
     try:
         answer = enroll(body, current_app.config["HUB"])
     except EnrollmentError as exc:
-        log_access("enroll.failed", actor=str(body.get("board_id", ""))[:100], address=request.remote_addr or "",
-                   ok=False, detail=str(exc))
+        log_access("enroll.failed", actor=actor, address=address, ok=False, detail=str(exc))
         return problem(exc.status, "enrollment refused", str(exc))
     if answer.get("status") == "enrolled":
-        log_access("enroll", actor=answer["board_id"], address=request.remote_addr or "")
+        throttle.cleared(None, [key for key, _ in keys])
+        log_access("enroll", actor=answer["board_id"], address=address)
         forward_checkpoint_later(answer["board_id"])  # the witness learns the board's key at enrollment
+        broker = current_app.config["BROKER"]
+        answer["mqtt"] = broker.board_login(answer["board_id"], answer.get("mqtt"))
+        broker.boards_changed()
+    else:
+        log_access("enroll.pending", actor=actor, address=address, ok=False)
     return jsonify(answer)
+
+
+def too_many(exc: throttle.Throttled) -> Response:
+    response = problem(429, "too many attempts", f"try again in {exc.retry_after} s")
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.post("/claims")
 def claim():
+    address = request.remote_addr or ""
+    keys = [(f"api.token.address:{address}", throttle.TOKEN_ADDRESS)]
+    try:
+        throttle.charge(keys)
+    except throttle.Throttled as exc:
+        log_access("api.throttled", address=address, ok=False, detail=str(exc))
+        return too_many(exc)
     user = console_user_for_token(request.headers.get("Authorization", ""))
     if user is None or user.role != "admin":
+        log_access("api.failed", address=address, ok=False, detail="POST /api/v1/claims")
         return problem(401, "not authenticated", "an admin's API token is needed (Authorization: Bearer …)")
+    throttle.cleared(None, [keys[0][0]])
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, "bad request", "body must be a JSON object")
@@ -87,6 +116,7 @@ def claim():
         claim_board(body.get("claim_code", ""), body.get("room_id", ""), body.get("class_id"), body.get("name", ""))
     except EnrollmentError as exc:
         return problem(exc.status, "claim refused", str(exc))
+    log_access("claim", actor=user.username, address=address, detail=str(body.get("claim_code", ""))[:20])
     return jsonify(status="claimed"), 201
 
 
@@ -160,6 +190,7 @@ def health(board_id: str):
     text = json.dumps(body, ensure_ascii=False)[:20000]
     Board.update(health=text, version=str(body.get("version", ""))[:40],
                  outbox_depth=int(body.get("outbox_depth", 0))).where(Board.id == board_id).execute()
+    health_history.note(board_id)
     return Response(status=204)
 
 

@@ -11,7 +11,9 @@ from protocol.keys import load_or_create, public_text
 from .bundles import BundleCache
 from .config import HubConfig
 from .db import open_database
+from .broker.files import BrokerFiles, hub_mqtt_login
 from .push import Pusher
+from .security import headers
 
 
 def create_app(config: HubConfig) -> Flask:
@@ -29,9 +31,11 @@ def create_app(config: HubConfig) -> Flask:
 
     app = Flask("classboard-hub", template_folder=str(Path(__file__).parent / "templates"))
     app.config.update(HUB=config, HUB_KEY=key, BUNDLES=BundleCache(key), SECRET_KEY=config.secret_key,
-                      PUSH=Pusher(key, config.mqtt_host, config.mqtt_port),
+                      PUSH=Pusher(key, config.mqtt_host, config.mqtt_port, **hub_mqtt_login(config)),
                       MAX_CONTENT_LENGTH=config.max_batch_bytes + 1024,
-                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict")
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+                      SESSION_COOKIE_SECURE=config.tls, BROKER=BrokerFiles.for_hub(config))
+    headers.install(app)
     from .api import api
     from .console import console
     app.register_blueprint(api)
@@ -42,4 +46,8 @@ def create_app(config: HubConfig) -> Flask:
     app.register_blueprint(report_blueprint)
     app.register_blueprint(import_blueprint)
     app.register_blueprint(broadcast_blueprint)
+    from .classlife.web import classlife_blueprint
+    app.register_blueprint(classlife_blueprint)
+    from .family import register as register_family
+    register_family(app)
     return app

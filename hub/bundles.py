@@ -12,6 +12,7 @@ from peewee import fn
 from protocol.bundle import sign_bundle
 from protocol.records import format_time
 
+from .classlife.store import for_class as class_life_for
 from .models import Board, Notice, SchoolData
 
 EMPTY_SCHOOL = {"school": {"id": "SCHOOL", "name": "未命名学校", "timezone": "Asia/Shanghai", "language": "zh-CN"},
@@ -65,7 +66,15 @@ def board_content(board: Board) -> dict[str, Any]:
         "exams": [e for e in school.get("exams", []) if e["room_id"] == room],
         "broadcasts": school.get("broadcasts", []),
         "settings": dict(school.get("settings", {}), class_id=board.class_id, room_id=room),
+        "class_life": class_life_for(board.class_id),
+        "family_messages": _family().bundle_section(board.class_id),
     }
+
+
+def _family():
+    """hub/family/messages.py, imported when first needed (it imports this module's school_content)."""
+    from .family import messages
+    return messages
 
 
 class BundleCache:
@@ -80,7 +89,7 @@ class BundleCache:
     def _inputs(board: Board) -> tuple:
         version = SchoolData.select(fn.SUM(SchoolData.version)).scalar() or 0
         notices = Notice.select(fn.COUNT(Notice.id), fn.MAX(Notice.updated_at)).tuples().get()
-        return (version, notices, board.class_id, board.room_id)
+        return (version, notices, board.class_id, board.room_id, _family().bundle_inputs(board.class_id))
 
     def envelope(self, board: Board) -> dict[str, Any]:
         inputs = self._inputs(board)

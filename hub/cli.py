@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import signal
 import threading
 from pathlib import Path
 
@@ -26,10 +25,10 @@ def open_hub(data_dir: Path, db_url: str, **extra):
 class LazyHubGroup(click.Group):
     """Sub-commands of other parts of the hub (report, import, evidence) load only when used."""
 
-    LAZY = {"report": "hub.report.cli:report", "import": "hub.importers.cli:import_group",
+    LAZY = {"report": "hub.report.cli:report", "rules": "hub.report.cli:rules", "import": "hub.importers.cli:import_group",
             "export-evidence": "hub.evidence.cli:export_evidence", "xapi-forward": "hub.xapi.cli:xapi_forward",
             "release": "hub.releases_cli:release", "broadcast": "hub.broadcast_cli:broadcast",
-            "page": "hub.broadcast_cli:page"}
+            "page": "hub.broadcast_cli:page", "family": "hub.family.cli:family_group"}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.LAZY))
@@ -59,33 +58,78 @@ def hub() -> None:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--mqtt-host", default="", help="MQTT broker for pushes (empty: boards poll).")
 @click.option("--mqtt-port", default=1883, show_default=True)
+@click.option("--mqtt-tls", is_flag=True, help="The broker listens with TLS and the hub's certificate (see --broker-dir).")
+@click.option("--broker-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write Mosquitto's config, board users and ACLs here, and reload the broker on every change.")
 @click.option("--threads", default=8, show_default=True)
+@click.option("--cert", "cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The school's certificate (PEM, leaf first); default: one the hub makes in DATA/tls.")
+@click.option("--key", "key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The private key of --cert (PEM).")
+@click.option("--plain-http", is_flag=True, envvar="CLASSBOARD_HUB_PLAIN_HTTP",
+              help="Serve plain HTTP: only for a demo on one machine, or behind --behind-proxy.")
+@click.option("--behind-proxy", is_flag=True,
+              help="A reverse proxy in front terminates TLS: trust its X-Forwarded-For/-Proto (one hop) and "
+                   "serve plain HTTP to it; bind --host 127.0.0.1.")
 @click.option("--witness", "witness_url", default="", envvar="CLASSBOARD_HUB_WITNESS_URL",
               help="The district witness's URL: board keys and checkpoints are forwarded there.")
-def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqtt_port: int, threads: int,
-          witness_url: str) -> None:
-    """Serve the board API and the web console."""
-    from waitress.server import create_server
+def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqtt_port: int, mqtt_tls: bool,
+          broker_dir: Path | None, threads: int, cert: Path | None, key: Path | None, plain_http: bool,
+          behind_proxy: bool, witness_url: str) -> None:
+    """Serve the board API and the web console (HTTPS unless --plain-http or --behind-proxy)."""
+    from .security.tls import CertificateError, default_names, ensure_certificate, first_certificate, fingerprint
+    from .server import run
 
+    if (cert is None) != (key is None):
+        raise click.UsageError("--cert and --key go together")
+    tls = None
+    if not (plain_http or behind_proxy):
+        tls = (cert, key) if cert else ensure_certificate(data_dir, default_names(host))
     app = open_hub(data_dir, db_url, host=host, port=port, mqtt_host=mqtt_host, mqtt_port=mqtt_port,
+                   tls=tls is not None or behind_proxy, broker_dir=broker_dir, mqtt_tls=mqtt_tls,
                    witness_url=witness_url)
-    server = create_server(app, host=host, port=port, threads=threads, max_request_body_size=8 * 1024 * 1024)
-    stop = threading.Event()
+    app.config["BROKER"].write()
+    if tls:
+        try:
+            app.config["TLS_FINGERPRINT"] = fingerprint(first_certificate(tls[0]))
+        except CertificateError as exc:
+            raise click.ClickException(str(exc)) from None
 
-    def on_signal(*_):
-        stop.set()
-        server.close()
+    def announce() -> None:
+        scheme = "https" if tls else "http"
+        click.echo(f"hub serving on {scheme}://{host}:{port}/ (data in {data_dir})", err=True)
+        if tls:
+            click.echo(f"TLS certificate SHA-256 fingerprint: {app.config['TLS_FINGERPRINT']}", err=True)
+        elif not behind_proxy:
+            click.echo("WARNING: plain HTTP: passwords and enrollment tokens cross the network readable", err=True)
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    click.echo(f"hub serving on http://{host}:{port}/ (data in {data_dir})", err=True)
+    from .retention import run_daily
+
+    pruning = threading.Event()
+    threading.Thread(target=run_daily, args=(pruning,), name="retention", daemon=True).start()
+    from .family import start_notifier
+
+    start_notifier()  # absences and replies to guardians' pages and the school's webhook
     try:
-        server.run()
-    except OSError:
-        if not stop.is_set():
-            raise
+        run(app, host, port, threads, tls, announce, behind_proxy=behind_proxy)
+    except CertificateError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
+        pruning.set()
         app.config["PUSH"].close()
+
+
+@hub.command()
+@DATA
+@click.option("--cert", "cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+def fingerprint(data_dir: Path, cert: Path | None) -> None:
+    """Print the SHA-256 fingerprint of the hub's TLS certificate (IT staff compare it with a board's)."""
+    from .security.tls import first_certificate, fingerprint as of
+
+    path = cert or data_dir / "tls" / "hub.crt"
+    if not path.exists():
+        raise click.ClickException(f"{path} does not exist yet: 'classboard hub serve' makes it on its first start")
+    click.echo(of(first_certificate(path)))
 
 
 @hub.command()

@@ -16,6 +16,9 @@ class HubConfig:
     mqtt_port: int = 1883
     secret_key: str = ""  # console sessions; generated into data_dir when empty
     max_batch_bytes: int = 2 * 1024 * 1024
+    tls: bool = False  # served over HTTPS (by the hub itself or a proxy in front): cookies get Secure
+    broker_dir: Path | None = None  # where the hub writes Mosquitto's config, users and ACLs (None: not managed)
+    mqtt_tls: bool = False  # the broker's listener speaks TLS with the hub's certificate
     # the district's witness (``classboard witness serve``): enrollments and checkpoints are forwarded there
     witness_url: str = field(default_factory=lambda: os.environ.get("CLASSBOARD_HUB_WITNESS_URL", ""))
 

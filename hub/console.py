@@ -5,7 +5,7 @@ import json
 import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
-from functools import wraps
+from functools import cache, wraps
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
@@ -15,12 +15,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from .access_log import log_access
 from .bundles import school_content
 from .enrollment import EnrollmentError, claim_board
+from .security import throttle
+from .security.redirects import local_path
 from .models import Board, BundleRejection, CommandLog, ConsoleUser, Notice, UsageRecord
 
 console = Blueprint("console", __name__)
 hasher = PasswordHasher()
 ONLINE_WITHIN = timedelta(minutes=5)
 ROLE_RANK = {"viewer": 0, "teacher": 1, "admin": 2}
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def create_user(username: str, password: str, role: str = "admin") -> str:
@@ -47,7 +50,7 @@ def needs(role: str):
             if ROLE_RANK[user.role] < ROLE_RANK[role]:
                 abort(403)
             sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf")  # header: scripts' POSTs
-            if request.method == "POST" and (not sent or sent != session.get("csrf")):
+            if request.method not in SAFE_METHODS and (not sent or sent != session.get("csrf")):
                 abort(400, "CSRF token missing or wrong; reload the page")
             return view(*args, **kwargs)
         return inner
@@ -64,24 +67,42 @@ def inject():
 
 @console.route("/login", methods=["GET", "POST"])
 def login():
-    if request.method == "POST":
-        if request.form.get("csrf") != session.get("csrf"):
-            abort(400, "CSRF token missing or wrong; reload the page")
-        user = ConsoleUser.get_or_none(ConsoleUser.username == request.form.get("username", ""))
-        try:
-            if user is None:
-                raise VerifyMismatchError
-            hasher.verify(user.password_hash, request.form.get("password", ""))
-        except (VerifyMismatchError, InvalidHashError):
-            log_access("login.failed", actor=request.form.get("username", ""), address=request.remote_addr or "",
-                       ok=False)
-            flash("用户名或密码错误 / Wrong user name or password")
-            return render_template("login.html"), 401
-        log_access("login", actor=user.username, address=request.remote_addr or "")
-        session.clear()
-        session.update(user=user.username, role=user.role, csrf=secrets.token_urlsafe(24))
-        return redirect(request.args.get("next") if (request.args.get("next") or "").startswith("/") else "/")
-    return render_template("login.html")
+    if request.method != "POST":
+        return render_template("login.html")
+    if request.form.get("csrf") != session.get("csrf"):
+        abort(400, "CSRF token missing or wrong; reload the page")
+    name, address = request.form.get("username", "")[:200], request.remote_addr or ""
+    keys = throttle.keys_for_login(name, address)
+    try:
+        throttle.charge(keys)
+    except throttle.Throttled as exc:
+        log_access("login.throttled", actor=name, address=address, ok=False, detail=str(exc))
+        flash(f"尝试次数过多，请 {exc.retry_after} 秒后再试 / Too many tries: wait {exc.retry_after} s")
+        return render_template("login.html"), 429, {"Retry-After": str(exc.retry_after)}
+    user = ConsoleUser.get_or_none(ConsoleUser.username == name)
+    if not password_matches(user, request.form.get("password", "")):
+        log_access("login.failed", actor=name, address=address, ok=False)
+        flash("用户名或密码错误 / Wrong user name or password")
+        return render_template("login.html"), 401
+    throttle.cleared(keys[1][0], [keys[0][0]])
+    log_access("login", actor=user.username, address=address)
+    session.clear()
+    session.update(user=user.username, role=user.role, csrf=secrets.token_urlsafe(24))
+    return redirect(local_path(request.args.get("next")))
+
+
+@cache
+def _dummy_hash() -> str:
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
+def password_matches(user: ConsoleUser | None, password: str) -> bool:
+    """Argon2 runs whether or not the user exists, so timing does not tell which names are real."""
+    try:
+        hasher.verify(user.password_hash if user is not None else _dummy_hash(), password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+    return user is not None
 
 
 @console.post("/logout")
@@ -106,7 +127,8 @@ def boards():
     rejections = BundleRejection.select().order_by(BundleRejection.at.desc()).limit(10)
     school = school_content()
     return render_template("boards.html", rows=rows, rejections=rejections, rooms=school["rooms"],
-                           classes=school["classes"], records=UsageRecord.select().count())
+                           classes=school["classes"], records=UsageRecord.select().count(),
+                           tls_fingerprint=current_app.config.get("TLS_FINGERPRINT", ""))
 
 
 @console.post("/claim")
@@ -125,6 +147,7 @@ def claim():
 @needs("admin")
 def revoke(board_id: str):
     Board.update(state="revoked").where(Board.id == board_id).execute()
+    current_app.config["BROKER"].boards_changed()  # its broker user goes at once, not at the next restart
     log_access("revoke", actor=session.get("user", ""), address=request.remote_addr or "", detail=board_id)
     flash(f"{board_id} 已吊销 / revoked")
     return redirect(url_for("console.boards"))

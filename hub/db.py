@@ -1,6 +1,9 @@
 """Opening the hub's database: SQLite by default, PostgreSQL with one config line."""
 from __future__ import annotations
 
+import os
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from playhouse.db_url import connect
@@ -8,12 +11,20 @@ from playhouse.db_url import connect
 from .models import ALL_MODELS, database
 
 
+# synchronous=full: in WAL mode "normal" syncs only at checkpoints, so a power cut could take back batches the hub
+# had already acknowledged, and the board deletes what was acknowledged (tests/reliability/test_power_cut.py)
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "full", "busy_timeout": 10000}
+# Test-only: when set, every write transaction sleeps this many seconds after its writes and before its commit,
+# and appends "in <pid>" / "committed <pid>" lines to CLASSBOARD_TEST_WRITE_TRACE, so the reliability suite can
+# SIGKILL a hub inside an ingest transaction and prove the kill landed there (tests/reliability/). Unset in use.
+TEST_PAUSE_ENV, TEST_TRACE_ENV = "CLASSBOARD_TEST_PAUSE_IN_WRITE", "CLASSBOARD_TEST_WRITE_TRACE"
+
+
 def open_database(url: str):
     """Connect, create missing tables, and bind the models."""
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        db = connect(url, pragmas={"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal",
-                                   "busy_timeout": 10000}, check_same_thread=False)
+        db = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     else:
         # the standard postgresql:// URL, served by psycopg 3 (peewee's default Postgres driver is psycopg2)
         for scheme in ("postgresql://", "postgres://"):
@@ -22,7 +33,9 @@ def open_database(url: str):
         db = connect(url)
     database.initialize(db)
     db.connect(reuse_if_open=True)
-    db.create_tables(ALL_MODELS, safe=True)
+    from .family.models import FAMILY_MODELS, create_indexes  # here, not in models.py: they build on its BaseModel
+    db.create_tables(ALL_MODELS + FAMILY_MODELS, safe=True)
+    create_indexes(db)
     return db
 
 
@@ -37,6 +50,23 @@ def write_transaction():
     """
     from peewee import PostgresqlDatabase
 
-    if isinstance(database.obj, PostgresqlDatabase):
-        return database.atomic()
-    return database.atomic("IMMEDIATE")
+    tx = database.atomic() if isinstance(database.obj, PostgresqlDatabase) else database.atomic("IMMEDIATE")
+    pause = os.environ.get(TEST_PAUSE_ENV)
+    return _paused_before_commit(tx, float(pause)) if pause else tx
+
+
+@contextmanager
+def _paused_before_commit(tx, seconds: float):
+    """The test hook (see TEST_PAUSE_ENV): a window inside the transaction where a kill loses it whole."""
+    def trace(word: str) -> None:
+        path = os.environ.get(TEST_TRACE_ENV)
+        if path:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            os.write(fd, f"{word} {os.getpid()}\n".encode())
+            os.close(fd)
+
+    with tx:
+        yield tx
+        trace("in")
+        time.sleep(seconds)
+    trace("committed")

@@ -156,21 +156,74 @@ class AccessLog(BaseModel):
     detail = TextField(default="")
 
 
-class ReportTally(BaseModel):
-    """Qualifying-record counts per (kind, class, ISO week, duration threshold): what the report is built from.
+class Throttle(BaseModel):
+    """Failed guesses per account or per source address (``login.account:zhang``, ``login.address:10.0.0.9``).
 
-    Kept up to date incrementally from records received since ``mark`` (see
-    hub/report/tally.py), so a daily report never rereads the whole term.
+    In the database, not in memory: a district runs several hub processes and
+    a guesser must not get a fresh budget from each (see hub/security/throttle.py).
     """
-    kind = CharField()
-    class_id = CharField()
+    key = CharField(primary_key=True)
+    failures = IntegerField(default=0)
+    last_failure = DateTimeField(index=True)
+    next_allowed = DateTimeField(null=True)
+
+
+class BrokerCredential(BaseModel):
+    """A board's MQTT user (issued at enrollment): only the salted hash is kept, in Mosquitto's own format."""
+    board_id = CharField(primary_key=True)
+    username = CharField(unique=True)
+    password_hash = CharField()
+    issued_at = DateTimeField()
+
+
+class ReportCount(BaseModel):
+    """Qualifying-record counts per (clause, unit, week): what the report is built from.
+
+    ``clause`` names a rule clause (hub/report/rules.py: clause_key) and ``unit``
+    a class, teacher or subject (``class:C101``); ``kind:K``/``initiator:I`` and
+    ``broadcast`` rows count every record by who started it. Kept up to date
+    incrementally from newly received records (hub/report/tally.py).
+    """
+    clause = CharField()
+    unit = CharField()
     week = IntegerField()  # weeks since Monday 1970-01-05, in the school's zone
-    threshold = IntegerField()  # counts records with duration_s >= threshold
     n = BigIntegerField(default=0)
 
     class Meta:
         primary_key = False
-        indexes = ((("kind", "class_id", "week", "threshold"), True), (("class_id", "week"), False))
+        indexes = ((("clause", "unit", "week"), True), (("unit", "week"), False))
+
+
+class ReportSlot(BaseModel):
+    """The timetable as time windows, so the report's SQL finds a record's subject and teacher."""
+    class_id = CharField()
+    weekday = IntegerField()
+    start_min = IntegerField()
+    end_min = IntegerField()
+    first_week = IntegerField()
+    last_week = IntegerField()
+    parity = CharField(default="all")
+    subject = CharField()
+    teacher_id = CharField(null=True)
+
+    class Meta:
+        primary_key = False
+        indexes = ((("class_id", "weekday"), False),)
+
+
+class BoardHour(BaseModel):
+    """A board was heard from (health report) during this hour: the kept health history.
+
+    One row per board and hour, not per report, so 400 days of a school's boards
+    stay small; the latest full health (with hardware facts) stays on ``Board``.
+    """
+    board_id = CharField()
+    hour = BigIntegerField()  # hours since 1970-01-01 UTC
+    reports = IntegerField(default=1)
+
+    class Meta:
+        primary_key = False
+        indexes = ((("board_id", "hour"), True), (("hour",), False))
 
 
 class Release(BaseModel):
@@ -189,4 +242,5 @@ class GroupOffer(BaseModel):
 
 
 ALL_MODELS = [SchoolData, Notice, Board, Claim, EnrollmentToken, UsageRecord, BundleRejection, ConsoleUser,
-              CommandLog, AccessLog, ReportTally, Release, GroupOffer, BoardCheckpoint]
+              CommandLog, AccessLog, ReportCount, ReportSlot, BoardHour, Release, GroupOffer, BoardCheckpoint,
+              Throttle, BrokerCredential]

@@ -9,18 +9,23 @@ import logging
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from protocol.mqtt import alert_topic, board_topic, seal_message
+from protocol.tlspin import pinned_context
 
 log = logging.getLogger(__name__)
 RETRY_S = 30
 
 
 class Pusher:
-    def __init__(self, key: Ed25519PrivateKey, host: str, port: int) -> None:
+    def __init__(self, key: Ed25519PrivateKey, host: str, port: int, *, username: str = "", password: str = "",
+                 tls_cert: Path | None = None) -> None:
+        """``username``/``password``: the hub's broker user; ``tls_cert``: the broker's certificate, pinned."""
         self.key, self.host, self.port = key, host, port
+        self.username, self.password, self.tls_cert = username, password, tls_cert
         self._client = None
         self._lock = threading.Lock()
         self._retry_at = 0.0  # after a failed connect, do not try again (and stall a request) until then
@@ -36,6 +41,10 @@ class Pusher:
 
                 client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="classboard-hub")
                 client.reconnect_delay_set(1, 30)
+                if self.username:
+                    client.username_pw_set(self.username, self.password)
+                if self.tls_cert:
+                    client.tls_set_context(pinned_context(Path(self.tls_cert).read_text()))
                 try:
                     client.connect(self.host, self.port, keepalive=30)
                 except OSError as exc:

@@ -27,7 +27,7 @@ def create_app(board, hooks: dict[str, Callable[[], Any]] | None = None) -> Flas
     @app.context_processor
     def inject() -> dict[str, Any]:
         return {"t": app.config["T"], "lang": lang, "orientation": board.config.ui.orientation,
-                "idle_s": board.config.ui.idle_timeout_s}
+                "idle_s": board.config.ui.idle_timeout_s, "rotate_ms": board.config.ui.notice_rotate_ms}
 
     @app.after_request
     def security_headers(response):
@@ -45,7 +45,8 @@ def create_app(board, hooks: dict[str, Callable[[], Any]] | None = None) -> Flas
         return render_template("message.html", title=t("photo_roll_call"), message=t("photo_too_big", kb="> 13000",
                                                                                   mb=12)), 413
 
-    from . import events, screens, staff
-    for blueprint in (*screens.BLUEPRINTS, *staff.BLUEPRINTS, events.events):
+    from . import class_life, corner, events, family, screens, staff
+    for blueprint in (*screens.BLUEPRINTS, *staff.BLUEPRINTS, events.events, corner.corner, class_life.class_life,
+                      family.family):
         app.register_blueprint(blueprint)
     return app

@@ -31,6 +31,7 @@ class LessonView:
     changed: bool
     current: bool = False
     class_name: str = ""
+    past: bool = False
 
 
 @dataclass
@@ -62,7 +63,7 @@ def lesson_view(lesson, zone, now: datetime | None = None) -> LessonView:
     return LessonView(lesson.period_name, lesson.starts_at.astimezone(zone).strftime("%H:%M"),
                       lesson.ends_at.astimezone(zone).strftime("%H:%M"), lesson.subject, lesson.teacher_name,
                       lesson.room_name, lesson.moved, lesson.changed, bool(now and lesson.is_on(now)),
-                      lesson.class_name)
+                      lesson.class_name, bool(now and lesson.ends_at <= now))
 
 
 def air_view(now: datetime, t, lang: str) -> tuple[list[dict[str, Any]], str, str]:
@@ -131,4 +132,6 @@ def home_view(board, t, lang: str) -> HomeView:
         today=[lesson_view(x, board.zone, now) for x in today], day_note=note, notices=notices,
         air=air, advice=advice, emergency=active_emergency(board), exam=running_exam(board, now),
         claim_code=get_setting("enroll.claim_code") or "" if not get_setting("enroll.hub_public_key") else "",
-        lang=lang, advice_level=advice_level)
+        lang=lang, advice_level=advice_level,
+        extra={"homework": board.class_life.homework(board.class_id), "countdowns": board.class_life.countdowns(
+            board.class_id)})

@@ -12,7 +12,8 @@ from flask import Blueprint, abort, current_app, render_template, request, sessi
 from edge.store import models as m
 
 from .chart import line_chart_svg
-from .present import home_view, lesson_view, running_exam
+from .events import emergency_version
+from .present import active_emergency, home_view, lesson_view, running_exam
 from .sanitize import notice_html
 
 home = Blueprint("home", __name__)
@@ -40,12 +41,16 @@ def index():
 
 
 def _render_home(board) -> str:
+    from .events import version_of
+
+    emergency = active_emergency(board)
+    if emergency:  # takes over the whole screen until it ends; painted without building the rest of home
+        return render_template("emergency.html", v={"emergency": emergency}, version=emergency_version(emergency))
     view = home_view(board, current_app.config["T"], current_app.config["LANG"])
-    if view.emergency:  # takes over the whole screen until it ends
-        return render_template("emergency.html", v=view)
+    version = version_of(view)  # the page compares the pushed version with this one
     if view.exam:
-        return render_template("exam.html", v=view, exam=view.exam)
-    return render_template("home.html", v=view)
+        return render_template("exam.html", v=view, exam=view.exam, version=version)
+    return render_template("home.html", v=view, version=version)
 
 
 @timetable.get("/week")
@@ -68,8 +73,10 @@ def notice(notice_id: str):
 
 @culture.get("/culture")
 def honours():
-    items = _board().settings().get("culture", [])
-    return render_template("culture.html", items=[i for i in items if isinstance(i, dict)][:20])
+    board = _board()
+    items = board.settings().get("culture", [])
+    return render_template("culture.html", items=[i for i in items if isinstance(i, dict)][:20],
+                           highlights=board.class_life.highlights(board.class_id))
 
 
 @air.get("/air")

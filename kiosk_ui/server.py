@@ -6,6 +6,10 @@ from typing import Any, Callable
 
 from .app import create_app
 
+# Keep reading a connection while its request runs, so a page that left is noticed at once and its held-open
+# event stream (kiosk_ui/events.py) frees its thread; waitress then offers environ["waitress.client_disconnected"].
+LOOKAHEAD = 4
+
 
 def serve(board, host: str, port: int, stop: threading.Event | None = None,
           hooks: dict[str, Callable[[], Any]] | None = None) -> None:
@@ -16,7 +20,8 @@ def serve(board, host: str, port: int, stop: threading.Event | None = None,
     """
     from waitress.server import create_server
 
-    server = create_server(create_app(board, hooks), host=host, port=port, threads=6)
+    server = create_server(create_app(board, hooks), host=host, port=port, threads=6,
+                           channel_request_lookahead=LOOKAHEAD)
     if stop is not None:
         threading.Thread(target=lambda: (stop.wait(), server.close()), name="ui-stop", daemon=True).start()
     try:

@@ -132,11 +132,15 @@ def tap():
     if not uid or len(uid) > 32:
         return jsonify(outcome="unknown", message=_t()("not_found")), 400
     result = board.checkin_desk().tap(uid)
+    corner = None
     if result.outcome == "teacher":
         from edge.store import models as m
         board.teachers.login_card(m.Teacher.get_by_id(result.teacher_id))
+    elif result.outcome in ("checked_in", "already"):
+        token = board.student_tapped(result.student_id)  # the screen is told over its event stream
+        corner = url_for("corner.show", token=token) if token else None
     message = result.message_zh if current_app.config["LANG"] == "zh-CN" else result.message_en
-    return jsonify(outcome=result.outcome, message=message)
+    return jsonify(outcome=result.outcome, message=message, corner=corner)
 
 
 @teacher.post("/checkin/face")

@@ -51,7 +51,7 @@ def check_references(content: dict[str, Any]) -> None:
         return seen
 
     rooms, teachers, classes = ids("rooms"), ids("teachers"), ids("classes")
-    ids("students"), ids("lessons"), ids("notices"), ids("overrides"), ids("exams")
+    ids("students"), ids("lessons"), ids("notices"), ids("overrides"), ids("exams"), ids("family_messages")
     schedules = {s["id"]: {p["index"] for p in s["periods"]} for s in content.get("bell_schedules", [])}
     class_schedule = {}
     for i, c in enumerate(content.get("classes", [])):
@@ -72,6 +72,10 @@ def check_references(content: dict[str, Any]) -> None:
             for key, pool in (("teacher_id", teachers), ("room_id", rooms)):
                 if x.get(key) is not None and x[key] not in pool:
                     raise BundleError(f"{key} {x[key]!r} is not in this bundle", f"{where}.{key}")
+    students = {s["id"] for s in content.get("students", [])}
+    for i, f in enumerate(content.get("family_messages", [])):
+        if f["student_id"] not in students:
+            raise BundleError(f"student {f['student_id']!r} is not in this bundle", f"$.family_messages[{i}].student_id")
     for i, e in enumerate(content.get("exams", [])):
         if e["room_id"] not in rooms:
             raise BundleError(f"room {e['room_id']!r} is not in this bundle", f"$.exams[{i}].room_id")

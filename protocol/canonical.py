@@ -37,10 +37,14 @@ def _check(value: Any, path: str) -> None:
     raise CanonicalError(f"{path}: {type(value).__name__} cannot be encoded as JSON")
 
 
+# one encoder for every call: json.dumps with options builds a new JSONEncoder each time (a third of the cost
+# of canonicalising a small record)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
 def canonical_bytes(value: Any) -> bytes:
     _check(value, "$")
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      allow_nan=False).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -25,7 +25,8 @@ from .merkle import leaf_hash
 
 VERSION = 2
 KINDS = ("attendance.session", "checkin", "broadcast.played", "teacher.session", "student.session",
-         "notice.ack", "sensor.summary", "interaction")
+         "notice.ack", "sensor.summary", "interaction", "evaluation", "homework.posted", "media.played",
+         "family.message")
 # Who set a record in motion. Only a person's own use counts toward participation
 # (the report's rules say which initiators count for which point); ``schedule`` and
 # ``system`` are the board acting on its own (a planned broadcast, a sensor summary).

@@ -24,12 +24,21 @@ class HubAdmin:
     token: str
     timeout_s: float = 10.0
     session: requests.Session = field(default_factory=requests.Session)
+    fingerprint: str = ""  # the hub certificate's SHA-256: trusted alone (the hub's own certificate is self-made)
+
+    def __post_init__(self) -> None:
+        if self.fingerprint:
+            from edge.sync.client import PinnedAdapter
+            self.session.mount("https://", PinnedAdapter(self.fingerprint))
 
     def claim(self, code: str, room: str, class_id: str | None = None, name: str = "") -> None:
         body = {"claim_code": code, "room_id": room, "class_id": class_id or None, "name": name}
         try:
             reply = self.session.post(self.url.rstrip("/") + "/api/v1/claims", json=body, timeout=self.timeout_s,
                                       headers={"Authorization": f"Bearer {self.token}"})
+        except requests.exceptions.SSLError:
+            raise ClaimError("the hub's certificate was not accepted: give its fingerprint (--fingerprint, "
+                             "from 'classboard hub fingerprint'), and check it is the real hub") from None
         except requests.RequestException as exc:
             raise ClaimError(f"hub unreachable: {exc.__class__.__name__}") from None
         if reply.status_code != 201:

@@ -40,6 +40,8 @@ def discover(seconds: float, interfaces: tuple[str, ...], as_json: bool) -> None
 
 
 HUB = click.option("--hub", "hub_url", required=True, envvar="CLASSBOARD_HUB_URL", help="The hub's URL.")
+FINGERPRINT = click.option("--fingerprint", default="", envvar="CLASSBOARD_HUB_FINGERPRINT",
+                           help="The hub certificate's SHA-256 (classboard hub fingerprint): trust that one only.")
 TOKEN = click.option("--token", required=True, envvar="CLASSBOARD_HUB_TOKEN",
                      help="An admin's API token (classboard hub create-user prints it).")
 
@@ -47,16 +49,17 @@ TOKEN = click.option("--token", required=True, envvar="CLASSBOARD_HUB_TOKEN",
 @provision.command()
 @HUB
 @TOKEN
+@FINGERPRINT
 @click.argument("code")
 @click.option("--room", required=True, help="Room id, as in the school's content.")
 @click.option("--class", "class_id", default=None, help="Class id (default: the class whose home room it is).")
 @click.option("--name", default="", help="A name for the board, e.g. 高一(1)班门口.")
-def claim(hub_url: str, token: str, code: str, room: str, class_id: str | None, name: str) -> None:
+def claim(hub_url: str, token: str, fingerprint: str, code: str, room: str, class_id: str | None, name: str) -> None:
     """Claim the board showing CODE on its screen for a room; it enrolls at its next try."""
     from .claims import ClaimError, HubAdmin
 
     try:
-        HubAdmin(hub_url, token).claim(code.upper(), room, class_id, name)
+        HubAdmin(hub_url, token, fingerprint=fingerprint).claim(code.upper(), room, class_id, name)
     except ClaimError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"claimed {code.upper()} for room {room}; the board enrolls within a minute")
@@ -65,8 +68,9 @@ def claim(hub_url: str, token: str, code: str, room: str, class_id: str | None, 
 @provision.command()
 @HUB
 @TOKEN
+@FINGERPRINT
 @click.argument("devices", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def bulk(hub_url: str, token: str, devices: Path) -> None:
+def bulk(hub_url: str, token: str, fingerprint: str, devices: Path) -> None:
     """Claim every board in DEVICES.csv that has a claim_code column value."""
     from rich.console import Console
     from rich.progress import Progress
@@ -80,7 +84,7 @@ def bulk(hub_url: str, token: str, devices: Path) -> None:
         raise click.ClickException(str(exc)) from None
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("claiming boards / 正在认领", total=len(rows))
-        result = claim_all(HubAdmin(hub_url, token), rows, lambda row: bar.advance(task))
+        result = claim_all(HubAdmin(hub_url, token, fingerprint=fingerprint), rows, lambda row: bar.advance(task))
     click.echo(f"{len(result.claimed)} claimed, {len(result.skipped)} skipped, {len(result.failed)} failed")
     for row, reason in result.skipped:
         click.echo(f"  skipped {devices.name}:{row.line} {row.name}: {reason}")

@@ -49,14 +49,15 @@ class UsageMeter:
         self._rehash_protocol1_rows()
 
     def _rehash_protocol1_rows(self) -> None:
-        """A store migrated from protocol 1 has blank leaf hashes (see migration v4): fill them in once."""
-        blank = list(m.UsageRecord.select().where(m.UsageRecord.hash == ""))
-        if not blank:
+        """A store migrated from protocol 1 has blank leaf hashes (migration v4 leaves a flag): fill them in once."""
+        flag = m.Setting.get_or_none(m.Setting.key == "usage.rehash")
+        if flag is None:
             return
         with self.db.atomic():
-            for row in blank:
+            for row in m.UsageRecord.select().where(m.UsageRecord.hash == ""):
                 m.UsageRecord.update(hash=wire.record_leaf(as_wire(row, self.board_id)).hex()).where(
                     m.UsageRecord.id == row.id).execute()
+            flag.delete_instance()
 
     def record(self, kind: str, *, initiator: str, class_id: str | None = None, duration_s: int = 0,
                data: dict[str, Any] | None = None, at: datetime | None = None) -> m.UsageRecord:

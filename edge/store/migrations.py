@@ -47,7 +47,9 @@ def _v4_merkle_log(db: SqliteDatabase) -> None:
     for old in ("prev", "sig"):
         if old in columns:
             run(migrator.drop_column("usagerecord", old))
-            db.execute_sql("UPDATE usagerecord SET hash = ''")
+    if "sig" in columns:  # rows of protocol 1: their hashes are chain hashes, not leaf hashes
+        db.execute_sql("UPDATE usagerecord SET hash = ''")
+        db.execute_sql("INSERT OR REPLACE INTO setting (key, value) VALUES ('usage.rehash', '1')")
     db.create_tables([models.LogCheckpoint], safe=True)
 
 

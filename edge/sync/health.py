@@ -40,6 +40,37 @@ def clock_offset_ms(client: HubClient) -> int | None:
     return int(hub_ms - (sent + received) / 2 * 1000)
 
 
+def hardware_facts(device_tree: Path = Path("/proc/device-tree"), cpuinfo: Path = Path("/proc/cpuinfo")
+                   ) -> dict[str, str | None]:
+    """What the board is made of, from the kernel's own description: the SoC vendor and chip, the board model.
+
+    The hub counts 国产 terminals (indicator 3.3.3) from this. On ARM boards the
+    device tree's ``compatible`` ends with the SoC ("rockchip,rk3588",
+    "brcm,bcm2711"); elsewhere /proc/cpuinfo names the CPU vendor.
+    """
+    facts: dict[str, str | None] = {"soc_vendor": None, "soc": None, "model": None, "source": None}
+    try:
+        compatible = [c for c in (device_tree / "compatible").read_bytes().decode("ascii", "replace").split("\0") if c]
+        facts["model"] = (device_tree / "model").read_bytes().decode("utf-8", "replace").strip("\0 \n")[:100] or None
+    except OSError:
+        compatible = []
+    if compatible and "," in compatible[-1]:
+        vendor, soc = compatible[-1].split(",", 1)
+        facts.update(soc_vendor=vendor.strip().lower()[:40], soc=soc.strip()[:40], source="device-tree")
+        return facts
+    try:
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() in ("vendor_id", "CPU implementer") and not facts["soc_vendor"]:
+                facts["soc_vendor"] = value.strip().lower()[:40]
+            elif key.strip() in ("model name", "Hardware", "Model") and not facts["soc"]:
+                facts["soc"] = value.strip()[:100]
+        facts["source"] = "cpuinfo" if facts["soc_vendor"] else None
+    except OSError:
+        pass
+    return facts
+
+
 def health_report(board, faults: Callable[[], list[str]], offset_ms: int | None) -> dict[str, Any]:
     from .enroll import _version
 
@@ -47,4 +78,4 @@ def health_report(board, faults: Callable[[], list[str]], offset_ms: int | None)
     return {"uptime_s": board.uptime_s(), "cpu_temp_c": cpu_temp_c(), "disk_free_mb": disk.free // (1024 * 1024),
             "mem_free_mb": mem_free_mb(), "outbox_depth": board.usage.outbox_depth(), "clock_offset_ms": offset_ms,
             "version": _version(), "driver_faults": faults(), "last_sync_at": get_setting("sync.last_ok_at"),
-            "bundle_etag": board.bundle_etag(), "pid": os.getpid()}
+            "bundle_etag": board.bundle_etag(), "pid": os.getpid(), "hardware": hardware_facts()}

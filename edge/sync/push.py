@@ -100,11 +100,17 @@ class PushListener:
             else:
                 handler(payload.get("args") or {})
 
-    def start(self, host: str, port: int) -> None:
+    def start(self, host: str, port: int, *, username: str = "", password: str = "", cert_pem: str = "") -> None:
+        """``username``/``password``: the board's broker user (issued at enrollment); ``cert_pem``: TLS, pinned."""
         import paho.mqtt.client as mqtt
 
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"board-{self.board.id}")
         client.reconnect_delay_set(1, 60)
+        if username:
+            client.username_pw_set(username, password)
+        if cert_pem:
+            from protocol.tlspin import pinned_context
+            client.tls_set_context(pinned_context(cert_pem))
 
         def on_connect(c, userdata, flags, reason_code, properties):
             for topic in self.topics():

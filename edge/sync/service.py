@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from ..bundle_store import get_setting, put_setting
 from .client import HubClient, HubRefused, HubUnavailable
-from .enroll import enroll, is_enrolled
+from .enroll import enroll, hub_client, is_enrolled
 from .health import clock_offset_ms, health_report
 from .media import prefetch_broadcast_media
 from .pull import pull_bundle
@@ -59,7 +59,7 @@ class SyncService:
         self.last_health = 0.0
 
     def client(self) -> HubClient:
-        return HubClient(get_setting("enroll.hub_url") or self.board.config.hub.url, self.board.id, self.board.key)
+        return hub_client(self.board)
 
     def sync_now(self) -> None:
         self._wake.set()
@@ -75,6 +75,10 @@ class SyncService:
         if outcome["bundle"] == "installed" and self.push is not None:
             self.push.refresh_zones()  # a new room or class may put the board in other zones
         outcome["media"] = prefetch_broadcast_media(self.board, client)
+        from ..services.media_library import prefetch_library
+        outcome["media"] += prefetch_library(self.board, client)  # on-demand items, after the timed ones
+        from ..services.family_messages import sync_family
+        outcome["family"] = sync_family(self.board, client)
         for _ in range(max_batches):
             acked, left = upload_once(self.board, client, self.batch)
             outcome["uploaded"] += acked
@@ -95,7 +99,8 @@ class SyncService:
         port = self.board.config.mqtt.port if self.board.config.mqtt.host else mqtt.get("port", 1883)
         if host and self.push is None:
             self.push = PushListener(self.board, self.sync_now, self.commands)
-            self.push.start(host, int(port))
+            self.push.start(host, int(port), username=mqtt.get("username", ""), password=mqtt.get("password", ""),
+                            cert_pem=mqtt.get("cert_pem", "") if mqtt.get("tls") else "")
 
     def _loop(self) -> None:
         put_setting("sync.hub_url", self.board.config.hub.url)

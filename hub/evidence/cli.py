@@ -27,7 +27,7 @@ def export_evidence(data_dir: Path, db_url: str, term: str | None, start: str | 
     app = open_hub(data_dir, db_url)
     try:
         inputs = report_inputs(term, start, end)
-        report = make_report(term, start, end)
+        report = make_report(inputs=inputs)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     boards = [{"id": b.id, "public_key": b.public_key, "class_id": b.class_id, "room_id": b.room_id}

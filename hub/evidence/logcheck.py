@@ -22,7 +22,7 @@ from protocol.canonical import CanonicalError
 from protocol.checkpoint import CheckpointError, verify_checkpoint
 from protocol.keys import fingerprint, load_public
 from protocol.merkle import Frontier, leaf_hash
-from protocol.records import RecordError, check_fields, leaf_bytes
+from protocol.records import RecordError, check_fields
 
 
 @dataclass
@@ -46,13 +46,18 @@ class LogResult:
 
 
 def read_leaves(bid: str, lines: Iterable[bytes], name: str, result: LogResult) -> list[bytes]:
-    """Parse the board's lines in file order; a line out of seq order or not a sound record is a problem."""
+    """Parse the board's lines in file order; a line out of seq order or not a sound record is a problem.
+
+    Each line's leaf is the hash of its bytes as they stand: the hub writes the canonical bytes the board
+    hashed, so a line hashes to the board's leaf exactly when it is the board's record, byte for byte (a
+    re-encoded or edited line shows as a root the board never signed).
+    """
     leaves, misplaced = [], 0
     for lineno, line in enumerate(lines, 1):
+        raw = line[:-1] if line.endswith(b"\n") else line
         try:
-            rec = json.loads(line)
+            rec = json.loads(raw)
             check_fields(rec)
-            raw = leaf_bytes(rec)
         except (ValueError, RecordError, CanonicalError, TypeError) as exc:
             result.problems.append(f"{name}:{lineno}: not a sound record ({exc})")
             continue

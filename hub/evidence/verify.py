@@ -13,7 +13,6 @@ import hashlib
 import json
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
@@ -143,9 +142,7 @@ def verify_archive(path: Path, hub_key: str | None = None, witness: dict[str, di
         for bid in sorted(spot_checks):
             problems.append(f"spot check of board {bid}: the archive has no such board — its records are missing")
         if inputs is not None and claimed is not None:
-            recomputed = build_report(counts, inputs["rules"], inputs["classes"], inputs["calendar"],
-                                      date.fromisoformat(inputs["from"]), date.fromisoformat(inputs["to"]),
-                                      claimed.get("title", ""))
+            recomputed = build_report(counts, inputs, claimed.get("title", ""))
             counter = [0]
             _compare("", claimed, recomputed, problems, counter)
             verdict.figures_checked = counter[0]
@@ -176,5 +173,5 @@ def _check_board(zf, names, board: dict[str, Any], inputs, zone, counts: Counts,
     if isinstance(board.get("size"), int) and board["size"] > n:
         problems.append(f"board {bid}: seq {n + 1}..{board['size']}: deleted — the hub held records up to there")
     if inputs is not None:
-        counts.add(result.records, inputs["rules"], zone)
+        counts.add(result.records, inputs["rules"], zone, inputs)
     return n

@@ -21,7 +21,7 @@ SECTIONS = ("schools", "terms", "classes", "students", "teachers", "rooms", "les
 
 
 def sha8(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]  # a short stable id, not a secret
 
 
 def safe_id(raw: str, prefix: str = "ID") -> str:

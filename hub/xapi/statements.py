@@ -30,12 +30,13 @@ ACTIVITY_NAMES = {"attendance.session": ("课堂考勤", "roll call"), "broadcas
 
 
 def substantive(rec: dict[str, Any], rules: dict[str, Any]) -> bool:
-    for spec in rules["points"].values():
-        for clause in spec["any"]:
-            if (clause["kind"] == rec["kind"] and rec.get("class_id") and clause.get("min_per_week", 1) <= 1
-                    and rec.get("duration_s", 0) >= clause.get("min_duration_s", 0)):
-                return True
-    return False
+    """A record that alone meets a rule clause (a person's, long enough, a real roster), of a kind with a verb."""
+    from ..report.compute import qualifies
+
+    if rec["kind"] not in VERBS or not rec.get("class_id"):
+        return False
+    return any(clause.get("min_per_week", 1) <= 1 and qualifies(rec, clause)
+               for spec in rules["points"].values() for clause in spec["any"])
 
 
 def statement(rec: dict[str, Any], home_page: str, school_id: str) -> dict[str, Any]:

@@ -5,24 +5,18 @@
   var page = body.getAttribute("data-page");
   var idle = parseInt(body.getAttribute("data-idle") || "60", 10) * 1000;
 
+  if (page === "corner") { live(); }  // a student's corner follows the board: another tap, or its end
   if (page !== "home") {  // every screen returns home after the idle timeout
     var timer;
-    var reset = function () { clearTimeout(timer); timer = setTimeout(function () { location.href = "/"; }, idle); };
+    var homeLink = document.querySelector("a[data-home]");  // a student's corner closes itself on the way home
+    var reset = function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { location.href = homeLink ? homeLink.href : "/"; }, idle);
+    };
     ["pointerdown", "keydown"].forEach(function (e) { document.addEventListener(e, reset, {passive: true}); });
     reset();
-  } else {  // the home screen refreshes itself when what it shows has changed
-    var version = null, pending = null;
-    var poll = function () {
-      fetch("/api/home.json", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
-        if (version !== null && s.version !== version) { location.reload(); }
-        version = s.version;
-        if (s.next_change_s !== null && s.next_change_s < 3600 && !pending) {  // re-render when a notice starts/ends
-          pending = setTimeout(function () { pending = null; poll(); }, (s.next_change_s + 1) * 1000);
-        }
-      }).catch(function () {});
-    };
-    poll();
-    setInterval(poll, 5000);
+  } else {  // the home screen: pushed changes, a clock, notices that rotate, cards that never clip
+    live();
     var clock = document.getElementById("clock");
     if (clock) {
       setInterval(function () {
@@ -30,26 +24,85 @@
         clock.textContent = ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
       }, 10000);
     }
+    rotateNotices();
+  }
+  fitLists();
+  fitTexts();
+
+  // Live updates. The board's server pushes the home version over Server-Sent Events the moment the board
+  // knows of a change (an alert, a new bundle, a notice starting); the page repaints when it differs from
+  // the one it shows. Without EventSource, or while the stream is down, it polls every 5 s instead.
+  function live() {
+    var version = body.getAttribute("data-version"), polling = null, pending = null;
+    var seen = function (s) {
+      if (s.corner && s.corner !== location.pathname) { location.href = s.corner; return; }
+      if (s.version !== version) { if (page === "corner") { location.href = "/"; } else { location.reload(); } return; }
+      if (s.next_change_s !== null && s.next_change_s < 3600 && !pending) {  // re-render when a notice starts/ends
+        pending = setTimeout(function () { pending = null; poll(); }, (s.next_change_s + 1) * 1000);
+      }
+    };
+    var poll = function () {
+      fetch("/api/home.json", {cache: "no-store"}).then(function (r) { return r.json(); }).then(seen)
+        .catch(function () {});
+    };
+    var fallback = function () { if (!polling) { poll(); polling = setInterval(poll, 5000); } };
+    if (!window.EventSource) { fallback(); return; }
+    var stream = new EventSource("/api/home/events");
+    stream.addEventListener("home", function (e) {
+      if (polling) { clearInterval(polling); polling = null; }
+      seen(JSON.parse(e.data));
+    });
+    stream.onerror = fallback;  // EventSource reconnects by itself; poll meanwhile
+    window.addEventListener("pagehide", function () { stream.close(); });  // free the server's thread at once
+  }
+
+  // Lists give way inside their card: lessons already over leave first, then the last items, never the current
+  // lesson; a "+N" line says how many more there are (home's 今日课表, a student's corner).
+  function fitLists() {
+    document.querySelectorAll("[data-fit-list]").forEach(function (card) {
+      var past = card.querySelectorAll("li.past"), more = card.querySelector(".more-items"), gone = 0;
+      for (var i = 0; i < past.length && over(card); i++) { past[i].classList.add("gone"); gone++; }
+      if (more && over(card)) { more.hidden = false; more.textContent = more.getAttribute("data-label"); }
+      var rest = card.querySelectorAll("li:not(.gone):not(.current), .line:not(.gone)");
+      for (var j = rest.length - 1; j >= 0 && over(card); j--) { rest[j].classList.add("gone"); gone++; }
+      if (more) {
+        more.hidden = gone === 0;
+        more.textContent = more.getAttribute("data-label").replace("{n}", gone);
+      }
+    });
+  }
+
+  // Notices: as many as fit whole, the next ones in turn every data-rotate ms when there are more.
+  function rotateNotices() {
     var box = document.querySelector("[data-rotate]");
     var items = box ? box.querySelectorAll(".notice") : [];
-    if (items.length > 1) {  // show as many as fit whole, rotating every 8 s when there are more
-      var limit = box.getBoundingClientRect().bottom - parseFloat(getComputedStyle(box).paddingBottom);
-      var fit = 0;
-      for (var j = 0; j < items.length; j++) { if (items[j].getBoundingClientRect().bottom <= limit + 1) { fit++; } }
-      fit = Math.max(1, fit);
-      if (fit < items.length) {
-        var start = 0;
-        var show = function () {
-          for (var i = 0; i < items.length; i++) {
-            var k = (i - start + items.length) % items.length;
-            items[i].classList.toggle("hidden", k >= fit);
-          }
-          start = (start + 1) % items.length;
-        };
-        show();
-        setInterval(show, 8000);
+    if (items.length < 2) { return; }
+    var start = 0, period = parseInt(box.getAttribute("data-rotate"), 10) || 8000;
+    var show = function () {  // from `start` to the end of the list at most, so shown ones stay in order
+      var shown = 0;
+      for (var i = 0; i < items.length; i++) { items[i].classList.add("hidden"); }
+      for (var k = start; k < items.length; k++) {
+        items[k].classList.remove("hidden");
+        if (shown > 0 && over(box)) { items[k].classList.add("hidden"); break; }
+        shown++;
       }
-    }
+      start = (start + shown) % items.length;
+      return shown;
+    };
+    if (show() < items.length) { setInterval(show, period); }
+  }
+
+  function over(el) { return el.scrollHeight > el.clientHeight + 1; }  // its content runs past its box
+
+  // Long texts on full-screen pages (an emergency, exam rules) shrink until they fit rather than run off.
+  function fitTexts() {
+    document.querySelectorAll("[data-fit]").forEach(function (el) {
+      var size = parseFloat(getComputedStyle(el).fontSize), scale = 1;
+      while (el.scrollHeight > el.clientHeight + 1 && scale > 0.3) {
+        scale -= 0.07;
+        el.style.fontSize = (size * scale) + "px";
+      }
+    });
   }
 
   var pin = document.getElementById("pin");

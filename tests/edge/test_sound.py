@@ -67,3 +67,22 @@ def test_next_broadcast_respects_weekdays():
     assert item["id"] == "eye" and when == datetime(2026, 11, 25, 14, 45, tzinfo=SHANGHAI)
     when, item = next_broadcast(items[:1], after, SHANGHAI)
     assert when == datetime(2026, 11, 30, 7, 30, tzinfo=SHANGHAI)
+
+
+def test_on_demand_media_plays_under_bells_and_is_recorded_with_the_teacher(board, tmp_path):
+    speaker = speaker_for(board)
+    speaker.media_dir.mkdir(parents=True)
+    source = tmp_path / "song.wav"
+    with wave.open(str(source), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(48000)
+        w.writeframes(tone(330, 1.0).samples.tobytes())
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    (speaker.media_dir / digest).write_bytes(source.read_bytes())
+    played = []
+    speaker.mixer.play = lambda clip, priority, **kw: played.append(priority)
+    assert speaker.on_demand({"id": "MD-1", "title": "校歌", "sha256": digest}, "T003")
+    assert played == [Priority.MEDIA]  # the lowest: bells, broadcasts and emergencies all go over it
+    (record,) = m.UsageRecord.select().where(m.UsageRecord.kind == "media.played")
+    assert record.initiator == "teacher" and '"teacher_id": "T003"' in record.data.replace('":"', '": "')
+    assert not speaker.on_demand({"id": "MD-2", "title": "?", "sha256": "e" * 64}, "T003")  # not here: not played
+    assert m.UsageRecord.select().where(m.UsageRecord.kind == "media.played").count() == 1

@@ -1,4 +1,6 @@
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -27,14 +29,45 @@ def test_corrupt_store_is_moved_aside_and_replaced(tmp_path):
     db.close()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only directories")
-def test_read_only_data_dir_is_a_clear_error(tmp_path):
-    tmp_path.chmod(0o500)
+def test_read_only_data_dir_is_a_clear_error():
+    """Root writes into read-only directories, so as root the check runs in a forked child that became ``nobody``
+    (imports done, it needs no file of the project); as anyone else it runs here."""
+    import pwd
+    import tempfile
+
+    target = Path(tempfile.mkdtemp(prefix="classboard-ro-"))  # in /tmp, so ``nobody`` can reach it
+    target.chmod(0o555)
     try:
-        with pytest.raises(StoreError, match="not writable"):
-            open_store(tmp_path)
+        if os.geteuid() != 0:
+            with pytest.raises(StoreError, match="not writable"):
+                open_store(target)
+            return
+        nobody = pwd.getpwnam("nobody")
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: drop to nobody, try, say what happened, and leave without pytest's cleanup
+            os.close(read)
+            try:
+                os.setgroups([])
+                os.setgid(nobody.pw_gid)
+                os.setuid(nobody.pw_uid)
+                open_store(target)
+                outcome = "opened"
+            except StoreError as exc:
+                outcome = f"StoreError: {exc}"
+            except BaseException as exc:  # noqa: BLE001 - reported to the parent, which fails the test
+                outcome = f"{type(exc).__name__}: {exc}"
+            os.write(write, outcome.encode())
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as pipe:
+            outcome = pipe.read()
+        os.waitpid(pid, 0)
+        assert outcome.startswith("StoreError") and "not writable" in outcome, outcome
+        assert list(target.iterdir()) == []  # and nothing was written
     finally:
-        tmp_path.chmod(0o700)
+        target.chmod(0o700)
+        shutil.rmtree(target)
 
 
 def test_data_dir_that_is_a_file(tmp_path):

@@ -62,3 +62,27 @@ def test_records_survive_reopening_the_board(board, tmp_path, clock):
     assert again.id == board_id
     assert again.usage.record("notice.ack", initiator="student", class_id="C101").seq == 2
     again.stop()
+
+
+def test_a_protocol_1_store_becomes_a_log_and_loses_nothing(board, clock):
+    """Migration v4 on a store written by protocol 1 (per-record prev/sig): every record stays, hashed as a leaf."""
+    from edge.board import Board
+    from protocol import records as wire
+
+    board.usage.record_many([Activity("checkin", "student", "C101", 0, {"n": i}) for i in range(5)])
+    ids = [r.id for r in m.UsageRecord.select().order_by(m.UsageRecord.seq)]
+    config = board.config
+    db = board.db
+    db.execute_sql("ALTER TABLE usagerecord ADD COLUMN prev VARCHAR(255) NOT NULL DEFAULT ''")
+    db.execute_sql("ALTER TABLE usagerecord ADD COLUMN sig VARCHAR(255) NOT NULL DEFAULT ''")
+    db.execute_sql("UPDATE usagerecord SET hash = 'v1-chain-hash'")
+    db.execute_sql("PRAGMA user_version = 3")
+    board.stop()
+    again = Board(config, clock=clock)
+    rows = list(m.UsageRecord.select().order_by(m.UsageRecord.seq))
+    assert [r.id for r in rows] == ids and again.usage.outbox_depth() == 5
+    assert all(r.hash == wire.record_leaf(as_wire(r, again.id)).hex() for r in rows)
+    columns = {c.name for c in again.db.get_columns("usagerecord")}
+    assert "hash" in columns and not {"prev", "sig"} & columns
+    assert again.log.latest().size == 5 and again.usage.record("checkin", initiator="student").seq == 6
+    again.stop()

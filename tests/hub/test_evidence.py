@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from protocol.canonical import canonical_bytes
 from protocol.keys import generate_keypair, sign
-from protocol.records import uuid7
+from protocol.records import leaf_bytes, uuid7
 from tests.hub.usage import END, START, school_with_classes, term_of_use
 from tests.hub.conftest import hub_args
 
@@ -47,7 +47,7 @@ def rewrite(src, dst, *, records=None, checkpoints=None, report=None, manifest=N
     for board_id, edit in (records or {}).items():
         name = f"records/{board_id}.jsonl"
         lines = [json.loads(x) for x in members[name].splitlines()]
-        members[name] = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in edit(lines))
+        members[name] = b"".join(leaf_bytes(r) + b"\n" for r in edit(lines))  # canonical, as a careful forger writes
     for board_id, edit in (checkpoints or {}).items():
         name = f"checkpoints/{board_id}.json"
         members[name] = json.dumps(edit(json.loads(members[name]))).encode()
@@ -132,13 +132,13 @@ def test_records_cut_from_the_end_are_found(archive, hub_app, tmp_path):
 
 def test_an_inflated_figure_is_named(archive, hub_app, tmp_path):
     def inflate(report):
-        week = next(w for w in report["points"]["2.1.10"]["weeks"] if w["week"] == "2026-W42")
-        week.update(classes=3, level="普及化")
+        week = next(w for w in report["points"]["2.1.10"]["units"]["class"]["weeks"] if w["week"] == "2026-W42")
+        week.update(units=3, level="普及化")
 
     inflated = rewrite(archive, tmp_path / "inflated.zip", hub_key=hub_key_of(hub_app), report=inflate)
     code, verdict = verify(inflated, "--allow-unattested")
     assert code == 1
-    assert ("report.json points.2.1.10.weeks[2026-W42].classes: the report says 3, the records give 1"
+    assert ("report.json points.2.1.10.units.class.weeks[2026-W42].units: the report says 3, the records give 1"
             in verdict["problems"])
     assert any("weeks[2026-W42].level" in p for p in verdict["problems"])
     # a forger without the hub's key cannot even re-sign the manifest

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from tests.hub.usage import END, SHANGHAI, START, school_with_classes, term_of_use
 from tests.hub.conftest import hub_args
+from hub.report.rules import load_rules
 
 POINT = "2.1.10"
 
@@ -24,10 +25,14 @@ def term_hub(hub_app):
     return hub_app, boards
 
 
+AS_OF = date(2026, 11, 24)  # the Tuesday after the period: every week of it is over
+
+
 def figures(**period):
     from hub.report.service import make_report
 
-    return make_report(start=period.get("start", START.isoformat()), end=period.get("end", END.isoformat()))
+    return make_report(start=period.get("start", START.isoformat()), end=period.get("end", END.isoformat()),
+                       as_of=period.get("as_of", AS_OF))
 
 
 def test_weekly_participation_levels_and_term_summary(term_hub):
@@ -35,50 +40,54 @@ def test_weekly_participation_levels_and_term_summary(term_hub):
     weeks = report["teaching_weeks"]
     assert weeks[0] == "2026-W37" and weeks[-1] == "2026-W47"
     assert "2026-W45" not in weeks and len(weeks) == 10  # the autumn break is a holiday-only week
-    point = report["points"][POINT]
+    point = report["points"][POINT]["units"]["class"]
     by_week = {w["week"]: w for w in point["weeks"]}
     # weeks 37–40: C101, C102, C104 take part → 3/4 ≥ 2/3 → 普及化
-    assert by_week["2026-W38"] == {"week": "2026-W38", "classes": 3, "share": 0.75, "level": "普及化"}
+    assert by_week["2026-W38"] == {"week": "2026-W38", "state": "past", "short": False, "units": 3, "share": 0.75,
+                                   "level": "普及化"}
     # week 42: only C101 → 1/4 share but fewer than 3 classes → not 规模化
-    assert by_week["2026-W42"]["classes"] == 1 and by_week["2026-W42"]["level"] == "未达标"
+    assert by_week["2026-W42"]["units"] == 1 and by_week["2026-W42"]["level"] == "未达标"
     # weeks 41, 43, 44, 46, 47: C101 and C102 → 2/4, only 2 classes → 未达标
-    assert by_week["2026-W44"]["classes"] == 2 and by_week["2026-W44"]["level"] == "未达标"
-    per_class = {c["class_id"]: c for c in point["classes"]}
-    assert per_class["C101"]["weeks"] == 10 and per_class["C101"]["常态化"] and per_class["C101"]["持续化"]
-    assert per_class["C102"]["weeks"] == 9 and not per_class["C102"]["常态化"] and per_class["C102"]["持续化"]
-    assert per_class["C103"]["weeks"] == 0 and not per_class["C103"]["持续化"]  # taps and 30 s visits never count
-    assert per_class["C104"]["weeks"] == 4 and per_class["C104"]["持续化"]
-    assert point["term"]["常态化_classes"] == 1 and point["term"]["weeks_普及化"] == 4
-    assert point["grid"]["C104"] == [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
-    # 2.2.2 counts check-ins only in numbers: C103's 5 taps a week stay below the 10 the rule asks
-    assert {c["class_id"] for c in report["points"]["2.2.2"]["classes"] if c["持续化"]} == {"C101", "C102"}
+    assert by_week["2026-W44"]["units"] == 2 and by_week["2026-W44"]["level"] == "未达标"
+    per_class = {c["id"]: c for c in point["members"]}
+    assert per_class["class:C101"]["weeks"] == 10 and per_class["class:C101"]["常态化"]
+    assert per_class["class:C102"]["weeks"] == 9 and not per_class["class:C102"]["常态化"]
+    assert per_class["class:C102"]["持续化_学期"]
+    assert per_class["class:C103"]["weeks"] == 0 and not per_class["class:C103"]["持续化_学期"]  # taps, 30 s visits
+    assert per_class["class:C104"]["weeks"] == 4 and per_class["class:C104"]["持续化_学期"]
+    assert point["常态化"]["units"] == 1 and point["weeks_普及化"] == 4
+    assert point["grid"]["class:C104"] == [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    # 2.2.2 counts check-ins only in numbers: C103's 5 taps a week stay below the 10 the policy asks
+    assert {c["id"] for c in report["points"]["2.2.2"]["units"]["class"]["members"] if c["持续化_学期"]} == {
+        "class:C101", "class:C102"}
     total = sum(len(b.records) for b in term_hub[1].values())
     assert report["records"] == total
 
 
 def test_stored_tally_matches_a_recount_and_updates_incrementally(term_hub, monkeypatch):
-    from hub.bundles import school_content
+    """The SQL tally (per class, teacher and subject) and the verifier's plain-Python recount agree exactly."""
     from hub.report import tally
     from hub.report.compute import Counts, build_report
-    from hub.report.rules import load_rules
+    from hub.report.service import content_key, make_report, report_inputs
     from hub.report.source import wire_records
 
     _, boards = term_hub
-    rules, school = load_rules(), school_content()
     monkeypatch.setattr(tally, "LAG", timedelta(0))  # tally everything received so far
-    assert tally.refresh(rules, SHANGHAI)["full"] is True
-    stored = figures()
+    inputs = report_inputs(start=START.isoformat(), end=END.isoformat(), as_of=AS_OF)
+    stored = make_report(inputs=inputs)
+    assert stored["points"][POINT]["units"]["subject"]["常态化"]["units"] >= 1  # lessons were found for records
     recount = Counts()
     for board_id in boards:
-        recount.add([r for r in wire_records(f"cb-{board_id.lower()}")], rules, SHANGHAI)
-    assert build_report(recount, rules, school["classes"], school["calendar"], START, END,
-                        stored["title"]) == stored
+        recount.add([r for r in wire_records(f"cb-{board_id.lower()}")], inputs["rules"], SHANGHAI, inputs)
+    assert build_report(recount, inputs, stored["title"]) == stored
     # a new week of use arrives: the next refresh adds only it
     boards["C103"].use(date(2026, 11, 23), "attendance.session", 200)
     boards["C103"].upload()
-    assert tally.refresh(rules, SHANGHAI) == {"full": False, "groups": 2}  # its class's row and the total
-    grown = figures(end="2026-11-29")
-    assert {c["class_id"]: c["weeks"] for c in grown["points"][POINT]["classes"]}["C103"] == 1
+    content = dict(inputs["timetable"], classes=inputs["classes"], calendar=inputs["calendar"])
+    step = tally.refresh(inputs["rules"], SHANGHAI, content=content, content_key=content_key())
+    assert step["full"] is False and step["groups"] >= 3  # its class, teacher and subject rows, and the totals
+    grown = figures(end="2026-11-29", as_of=date(2026, 12, 1))
+    assert {c["id"]: c["weeks"] for c in grown["points"][POINT]["units"]["class"]["members"]}["class:C103"] == 1
 
 
 def test_records_not_yet_tallied_still_count(term_hub):
@@ -89,7 +98,7 @@ def test_records_not_yet_tallied_still_count(term_hub):
     boards["C104"].upload()
     after = figures()
     assert after["records"] == before["records"] + 1
-    assert after["points"][POINT]["grid"]["C104"][-1] == 1
+    assert after["points"][POINT]["units"]["class"]["grid"]["class:C104"][-1] == 1
 
 
 def test_rules_are_configurable_and_bad_rules_are_named(term_hub):
@@ -103,10 +112,17 @@ def test_rules_are_configurable_and_bad_rules_are_named(term_hub):
     school["settings"]["report_rules"] = {"points": {POINT: strict["points"][POINT]}}
     replace_school(school)
     report = figures()
-    per_class = {c["class_id"]: c["weeks"] for c in report["points"][POINT]["classes"]}
-    assert per_class == {"C101": 10, "C102": 0, "C103": 0, "C104": 0}  # C102's sessions last 240 s
+    per_class = {c["id"]: c["weeks"] for c in report["points"][POINT]["units"]["class"]["members"]}
+    assert per_class == {"class:C101": 10, "class:C102": 0, "class:C103": 0, "class:C104": 0}  # C102's: 240 s
+    assert report["policy_sha256"] != load_rules()["policy_sha256"]  # the school's own clauses change the hash
     with pytest.raises(RulesError, match=r"points.2.1.10.any\[0\].min_duration_s"):
         load_rules({"points": {POINT: {"any": [{"kind": "attendance.session", "min_duration_s": -1}]}}})
+    with pytest.raises(RulesError, match=r"initiators: only people count"):
+        load_rules({"points": {POINT: {"any": [{"kind": "broadcast.played", "initiators": ["schedule"]}]}}})
+    with pytest.raises(RulesError, match=r"policy.min_units_规模化"):
+        load_rules({"policy": {"min_units_规模化": {"class": 2}}})  # below the text's floor of 3
+    with pytest.raises(RulesError, match=r"policy.min_roster: must be a whole number"):
+        load_rules({"policy": {"min_roster": "five"}})
 
 
 def test_cli_renders_html_csv_json_and_a_chinese_pdf(term_hub, tmp_path):
@@ -114,15 +130,24 @@ def test_cli_renders_html_csv_json_and_a_chinese_pdf(term_hub, tmp_path):
 
     hub_app, _ = term_hub
     runner = CliRunner()
-    args = ["report", *hub_args(hub_app), "--from", START.isoformat(), "--to", END.isoformat()]
+    args = ["report", *hub_args(hub_app), "--from", START.isoformat(), "--to", END.isoformat(),
+            "--as-of", AS_OF.isoformat()]
     page = runner.invoke(hub, args)
     assert page.exit_code == 0, page.output
-    assert page.output.count("<svg") == 2 * 7 and "2/3 普及化" in page.output and "高一(1)班" in page.output
+    assert "2/3 普及化" in page.output and "高一(1)班" in page.output
+    assert page.output.index("汇总 Summary") < page.output.index("<svg")  # the answer first, charts after
+    assert "2.1.10 学校师生普及化、常态化应用。" in page.output and "学校自定口径" in page.output
     rows = list(csv.reader(io.StringIO(runner.invoke(hub, args + ["--format", "csv"]).output.lstrip("\ufeff"))))
-    assert rows[0][:3] == ["point", "title", "week"]
-    assert [POINT, "课堂教学 普及化、常态化", "2026-W38", "3", "4", "0.7500", "普及化"] in rows
+    assert rows[1][:4] == ["观测点 point", "内容 title", "统计单位 unit", "等级 level"]
+    assert [POINT, "课堂教学 普及化、常态化", "班级", "未达标", "1/4", "3/4", "3/4", "4", "4", "10", "0"] in rows
+    assert [POINT, "class", "2026-W38", "past", "0", "3", "4", "0.7500", "普及化"] in rows
+    assert any(r[:1] == ["# policy 学校自定口径"] and r[3] == load_rules()["policy_sha256"] for r in rows)
     parsed = json.loads(runner.invoke(hub, args + ["--format", "json"]).output)
-    assert parsed["points"][POINT]["term"]["常态化_classes"] == 1
+    assert parsed["points"][POINT]["units"]["class"]["常态化"]["units"] == 1
+    assert parsed["points"]["2.3.2"]["units"]["class"]["level"] == "不能提供证据"
+    assert parsed["points"]["2.3.2"]["evidenced_by_boards"] is False
+    assert {"coverage", "domestic_share", "policy_sha256", "retention_days"} <= set(parsed)
+    assert parsed["retention_days"] == 400
     pdf = tmp_path / "report.pdf"
     result = runner.invoke(hub, args + ["--format", "pdf", "--out", str(pdf)])
     assert result.exit_code == 0 and pdf.read_bytes().startswith(b"%PDF")
@@ -142,6 +167,24 @@ def test_console_report_needs_a_login_and_offers_every_format(term_hub):
     login(client, hub_app, role="viewer")
     page = client.get(f"/console/report?from={START}&to={END}")
     assert page.status_code == 200 and "各班每周参与情况" in page.get_data(as_text=True)
+    assert "policy_sha256" in page.get_data(as_text=True)
     pdf = client.get(f"/console/report?from={START}&to={END}&format=pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert client.get("/console/report?format=xml").status_code == 400
+
+
+def test_rules_command_prints_clauses_units_counts_and_policy(term_hub):
+    from hub.cli import hub
+
+    hub_app, _ = term_hub
+    runner = CliRunner()
+    doc = json.loads(runner.invoke(hub, ["rules", *hub_args(hub_app), "--format", "json"]).output)
+    point = next(p for p in doc["points"] if p["id"] == POINT)
+    assert point["clause"] == "2.1.10 学校师生普及化、常态化应用。" and point["units"] == ["class", "teacher", "subject"]
+    assert point["applies"] == ["7.规模化", "7.普及化", "8.常态化", "8.持续化"] and point["policy"] == "学校自定口径"
+    roll_call = next(c for c in point["counts"] if c["kind"] == "attendance.session")
+    assert roll_call["initiators"] == ["teacher", "student", "staff", "guardian"] and roll_call["min_roster"] == 5
+    assert all("schedule" not in c["initiators"] for p in doc["points"] for c in p["counts"])
+    assert doc["policy_sha256"] == load_rules()["policy_sha256"] and "8.常态化" in doc["definitions"]
+    text = runner.invoke(hub, ["rules", *hub_args(hub_app)]).output
+    assert "学校自定口径" in text and "原文: 2.3.2 学生评价实现普及化、常态化应用，有活跃数据。" in text

@@ -39,10 +39,15 @@ class UsageBoard:
         Board.create(id=board_id, public_key=public_text(self.key), class_id=class_id, room_id=None,
                      enrolled_at=datetime(2026, 9, 1))
 
-    def use(self, day: date, kind: str, duration_s: int = 0, at: time = time(10, 0), class_id: str | None = "") -> dict:
+    def use(self, day: date, kind: str, duration_s: int = 0, at: time = time(10, 0), class_id: str | None = "",
+            initiator: str = "teacher", data: dict | None = None) -> dict:
+        """One record; a roll call records 42 statuses unless ``data`` says otherwise."""
         moment = datetime.combine(day, at, tzinfo=SHANGHAI)
-        return self.log.add(kind, format_time(moment), class_id=self.class_id if class_id == "" else class_id,
-                            duration_s=duration_s, record_id=uuid7(int(moment.timestamp() * 1000)))
+        if data is None:
+            data = {"present": 40, "absent": 2} if kind == "attendance.session" else {}
+        return self.log.add(kind, format_time(moment), initiator=initiator,
+                            class_id=self.class_id if class_id == "" else class_id, duration_s=duration_s,
+                            data=data, record_id=uuid7(int(moment.timestamp() * 1000)))
 
     def upload(self) -> None:
         """Through the hub's ingest, in batches, exactly as the API stores them."""

@@ -126,3 +126,27 @@ def test_uuid7_text_is_what_the_uuid_module_writes():
     for _ in range(100):
         text = uuid7()
         assert str(uuid.UUID(text)) == text and uuid.UUID(text).version == 7
+
+
+def test_the_schemas_describe_what_the_code_writes(tmp_path):
+    """record, batch and witness schemas against real records, a real batch body and a real witness export."""
+    import zlib
+
+    from jsonschema import Draft202012Validator
+
+    from protocol.bundle import schema
+
+    log = log_of(3)
+    record = Draft202012Validator(schema("record"))
+    for rec in log.records:
+        assert not list(record.iter_errors({k: v for k, v in rec.items() if k != "hash"}))
+    assert list(record.iter_errors(dict(log.records[0], sig="x")))  # protocol 1's fields are gone
+    body = json.loads(zlib.decompress(encode_batch(log.records, log.checkpoint()), 16 + zlib.MAX_WBITS))
+    assert not list(Draft202012Validator(schema("batch")).iter_errors(body))
+    from hub.witness.registry import Registry as Witness
+    from protocol.keys import public_text
+    witness = Witness(tmp_path / "w.sqlite3")
+    witness.register("cb-test", public_text(KEY), "school", "2026-09-01T00:00:00Z")
+    witness.add_checkpoint("cb-test", log.checkpoint(), 0, [])
+    assert not list(Draft202012Validator(schema("witness")).iter_errors(witness.export()))
+    witness.close()

@@ -37,11 +37,16 @@ class HubProcess:
                        capture_output=True)
         self.token = subprocess.run(cli + ["token", "create", "--data", str(data)], check=True, capture_output=True,
                                     text=True).stdout.strip()
-        args = cli + ["serve", "--data", str(data), "--port", str(self.port)]
+        args = cli + ["serve", "--plain-http", "--data", str(data), "--port", str(self.port)]
         if mqtt_port:
             args += ["--mqtt-host", "127.0.0.1", "--mqtt-port", str(mqtt_port)]
-        self.log = open(data.parent / "hub.log", "wb")
+        self.args, self.log = args, open(data.parent / "hub.log", "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(self.url + "/api/v1/time")
+
+    def restart(self) -> None:
+        """Start the hub again on the same port and data (after it was stopped or killed)."""
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)
         wait_port(self.url + "/api/v1/time")
 
     def records(self, board_id: str | None = None) -> list[tuple]:

@@ -35,7 +35,7 @@ def test_hub_down_then_back_loses_nothing(tmp_path, hub_server):
     board = board_for(tmp_path, hub_server)
     sync = SyncService(board)
     sync.cycle()
-    board.usage.record("teacher.session", initiator="teacher", class_id="C101", duration_s=600)
+    made = board.usage.record("teacher.session", initiator="teacher", class_id="C101", duration_s=600)
     hub_server.proc.terminate()
     hub_server.proc.wait(10)
     with pytest.raises(HubUnavailable):
@@ -43,6 +43,9 @@ def test_hub_down_then_back_loses_nothing(tmp_path, hub_server):
     assert board.usage.outbox_depth() == 1 and m.Student.select().count() == 45  # still working offline
     delays = [sync.backoff.next_delay() for _ in range(8)]
     assert all(0 <= d <= 300 for d in delays) and max(delays) > 1
+    hub_server.restart()  # the hub comes back: the record queued while it was down arrives, once
+    assert sync.cycle()["uploaded"] == 1 and board.usage.outbox_depth() == 0
+    assert [r[0] for r in hub_server.records(board.id)] == [made.id]
     board.stop()
 
 
@@ -53,12 +56,13 @@ def test_forged_bundle_is_refused_and_the_old_one_stays(tmp_path, hub_server):
     from edge.bundle_store import put_setting
     from protocol.keys import generate_keypair, public_text
     put_setting("enroll.hub_public_key", public_text(generate_keypair()))  # as if a spoofed hub answered
-    board.install_bundle  # noqa: B018 - the board must not call it for a forged bundle
+    installed = []
+    board.install_bundle = lambda *args, **kwargs: installed.append(args)  # the board must not call it now
     from edge.sync.client import HubClient
     from edge.sync.pull import pull_bundle
     m.Setting.update(value="stale").where(m.Setting.key == "bundle.etag").execute()
     result = pull_bundle(board, HubClient(hub_server.url, board.id, board.key))
-    assert result == "rejected"
+    assert result == "rejected" and installed == []
     assert m.Student.select().count() == 45 and board.bundle_etag() == "stale" != etag
     board.stop()
 

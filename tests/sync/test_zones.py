@@ -161,13 +161,11 @@ def test_console_pages_a_zone_from_the_browser_microphone(rooms):
             page.goto(hub.url + "/console/broadcast")
             page.select_option("#pagezone", "school")
             page.click("#talk")
-            page.wait_for_function("document.getElementById('pagestate').textContent.includes('live')",
-                                   timeout=10_000)
+            page.wait_for_selector("#pagestate:has-text('live')", timeout=10_000)  # no eval: the console's CSP
             assert wait_for(lambda: all(np.abs(r.output.samples()).max(initial=0) > 1000 for r in (teaching, lab)),
                             8)  # Chromium's fake microphone beeps; both rooms hear it
             page.click("#talk")
-            page.wait_for_function("document.getElementById('pagestate').textContent.includes('ended')",
-                                   timeout=10_000)
+            page.wait_for_selector("#pagestate:has-text('ended')", timeout=10_000)
         finally:
             browser.close()
     assert wait_for(lambda: not teaching.player.pages and not lab.player.pages, 5)

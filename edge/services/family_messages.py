@@ -1,0 +1,178 @@
+"""亲情留言 on the board: the class's messages from the bundle, shown or played after a child taps their card.
+
+The hub sends only this class's students' messages (``family_messages`` in the bundle). The
+board fetches voice files by hash like broadcast media, records each message once as delivered
+(``family.message``, initiator ``system``), as read or played when the child opens it
+(initiator ``student``), and as replied when the child records an answer, which waits in a
+small local queue until the hub has it. Nothing is kept after it leaves the bundle (7 days).
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+import math
+import struct
+import uuid
+import wave
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from peewee import CharField, DateTimeField, TextField
+
+from ..bundle_store import get_setting
+from ..store import models as m
+
+log = logging.getLogger(__name__)
+REPLY_SECONDS = 20
+QUIET_VOLUME = 0.5  # a message is personal: half volume (or the headphone jack where the board has one)
+
+
+class FamilyMessageState(m.BaseModel):
+    message_id = CharField(primary_key=True)
+    delivered_at = DateTimeField(null=True)
+    read_at = DateTimeField(null=True)
+
+
+class FamilyReply(m.BaseModel):
+    id = CharField(primary_key=True)
+    message_id = CharField()
+    student_id = CharField()
+    audio_b64 = TextField()
+    created_at = DateTimeField()
+
+
+def simulated_microphone(seconds: float, rate: int = 16000) -> bytes:
+    """A board without a microphone driver (drivers/audio has output only): a short two-tone WAV stands in."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"".join(struct.pack("<h", int(6000 * math.sin(2 * math.pi * (440 if i < rate / 2 else 660)
+                                                                        * i / rate)))
+                               for i in range(int(seconds * rate))))
+    return out.getvalue()
+
+
+class FamilyMessages:
+    def __init__(self, board, microphone: Callable[[float], bytes] = simulated_microphone) -> None:
+        self.board, self.microphone = board, microphone
+        self.speaker = None  # set by the board service when it has one (edge/sound.py Speaker)
+        self.media_dir: Path = board.config.data_path / "media"
+        board.db.create_tables([FamilyMessageState, FamilyReply], safe=True)
+
+    def _now(self) -> datetime:
+        return self.board.clock.now()
+
+    def messages(self) -> list[dict[str, Any]]:
+        return json.loads(get_setting("bundle.family_messages") or "[]")
+
+    def for_student(self, student_id: str) -> list[dict[str, Any]]:
+        """What the child sees after their card tap: their messages, newest first, with read state."""
+        read = {s.message_id: s.read_at for s in FamilyMessageState.select()}
+        out = []
+        for item in reversed(self.messages()):
+            if item["student_id"] == student_id:
+                voice = item.get("media", {}).get("sha256")
+                out.append(dict(item, read=bool(read.get(item["id"])),
+                                playable=bool(voice) and (self.media_dir / voice).exists()))
+        return out
+
+    def arrive(self, fetch: Callable[[str, Path], None] | None = None) -> int:
+        """After a sync: fetch voice files and record each newly held message as delivered; returns how many."""
+        known = {s.message_id for s in FamilyMessageState.select().where(FamilyMessageState.delivered_at.is_null(False))}
+        held = 0
+        for item in self.messages():
+            if item["id"] in known:
+                continue
+            sha = item.get("media", {}).get("sha256")
+            if sha and not (self.media_dir / sha).exists():
+                if fetch is None:
+                    continue
+                try:
+                    fetch(sha, self.media_dir / sha)
+                except OSError as exc:
+                    log.warning("family message %s: %s; will retry", item["id"], exc)
+                    continue
+            with self.board.db.atomic():
+                FamilyMessageState.insert(message_id=item["id"], delivered_at=self._now()).on_conflict(
+                    conflict_target=[FamilyMessageState.message_id],
+                    update={FamilyMessageState.delivered_at: self._now()}).execute()
+                self.board.usage.record("family.message", initiator="system", class_id=self.board.class_id,
+                                        data={"event": "delivered", "message_id": item["id"]})
+            held += 1
+        return held
+
+    def _find(self, message_id: str, student_id: str) -> dict[str, Any]:
+        for item in self.messages():
+            if item["id"] == message_id and item["student_id"] == student_id:
+                return item
+        raise KeyError(message_id)
+
+    def open(self, message_id: str, student_id: str) -> dict[str, Any]:
+        """The child read (or listens to) a message: played quietly if it is a voice message; recorded once."""
+        item = self._find(message_id, student_id)
+        sha = item.get("media", {}).get("sha256")
+        played = False
+        if sha and self.speaker is not None:
+            from drivers.audio.clips import ClipError, load_clip
+            from drivers.audio.mixer import Priority
+            try:
+                clip = load_clip(self.media_dir / sha, self.speaker.mixer.rate, sha256=sha)
+                self.speaker.mixer.play(clip, Priority.MEDIA, volume=QUIET_VOLUME)
+                played = True
+            except ClipError as exc:
+                log.error("family message %s not played: %s", message_id, exc)
+        state = FamilyMessageState.get_or_none(FamilyMessageState.message_id == message_id)
+        if state is None or state.read_at is None:
+            with self.board.db.atomic():
+                FamilyMessageState.insert(message_id=message_id, read_at=self._now()).on_conflict(
+                    conflict_target=[FamilyMessageState.message_id],
+                    update={FamilyMessageState.read_at: self._now()}).execute()
+                self.board.usage.record("family.message", initiator="student", class_id=self.board.class_id,
+                                        data={"event": "played" if sha else "read", "message_id": message_id})
+        return dict(item, played=played)
+
+    def reply(self, message_id: str, student_id: str, seconds: float = 5.0) -> str:
+        """Record a short voice answer and queue it for the hub (sent by ``upload_replies``)."""
+        self._find(message_id, student_id)
+        audio = self.microphone(min(float(seconds), REPLY_SECONDS))
+        rid = str(uuid.uuid4())
+        with self.board.db.atomic():
+            FamilyReply.create(id=rid, message_id=message_id, student_id=student_id,
+                               audio_b64=base64.b64encode(audio).decode(), created_at=self._now())
+            self.board.usage.record("family.message", initiator="student", class_id=self.board.class_id,
+                                    duration_s=int(seconds), data={"event": "replied", "message_id": message_id})
+        return rid
+
+    def upload_replies(self, client, limit: int = 5) -> int:
+        """Send queued replies (oldest first); a reply leaves the queue only when the hub has it."""
+        from ..sync.client import HubRefused
+
+        sent = 0
+        for r in FamilyReply.select().order_by(FamilyReply.created_at).limit(limit):
+            try:
+                client.post_json(f"/api/v1/boards/{client.board_id}/family/replies",
+                                 {"id": r.id, "message_id": r.message_id, "student_id": r.student_id,
+                                  "audio_b64": r.audio_b64})
+            except HubRefused as exc:
+                log.error("family reply %s refused by the hub (%s); dropped", r.id, exc)
+            FamilyReply.delete_by_id(r.id)
+            sent += 1
+        return sent
+
+
+def sync_family(board, client) -> dict[str, int]:
+    """One sync cycle's family part: hold new messages, send replies. Never fails the sync."""
+    from ..sync.media import fetch_media
+
+    family = board.family()
+    try:
+        return {"held": family.arrive(lambda sha, path: fetch_media(client, sha, path)),
+                "replies": family.upload_replies(client)}
+    except Exception:  # noqa: BLE001 - messages wait for the next cycle; the timetable must keep syncing
+        log.exception("family messages: sync step failed")
+        return {"held": 0, "replies": 0}

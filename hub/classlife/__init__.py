@@ -1,0 +1,1 @@
+"""Class life set in the console: homework, countdowns, evaluation categories, highlight classes."""

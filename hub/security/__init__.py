@@ -1,0 +1,1 @@
+"""The hub's defences: sign-in throttling, safe redirects, browser headers, TLS and its fingerprint."""

@@ -1,0 +1,96 @@
+"""Guardians sign in safely: codes are single use, expire and are throttled; revocation is immediate."""
+from datetime import datetime, timedelta
+
+from hub.family.models import EnrolmentCode, FamilyAttempt, Guardian
+
+from .conftest import csrf_of, enrol, issue
+
+
+def test_a_code_makes_an_account_for_one_child_and_works_once(client, hub_app):
+    code = issue(hub_app, "S1001", relation="妈妈")
+    reply = enrol(client, code.lower()[:5] + "-" + code.lower()[5:], "lily-mum")  # as typed on a phone
+    assert reply.status_code == 302 and reply.headers["Location"].endswith("/family/")
+    page = client.get("/family/", follow_redirects=True).get_data(as_text=True)
+    assert "亲情留言" in page
+    other = hub_app.test_client()
+    again = enrol(other, code, "someone-else")
+    assert again.status_code == 400 and "已经用过" in again.get_data(as_text=True)
+    with hub_app.app_context():
+        assert Guardian.select().count() == 1
+
+
+def test_an_expired_code_is_refused_and_changes_nothing(client, hub_app):
+    code = issue(hub_app, "S1001")
+    with hub_app.app_context():
+        EnrolmentCode.update(expires_at=datetime(2000, 1, 1)).execute()
+    reply = enrol(client, code, "late-dad")
+    assert reply.status_code == 400 and "过期" in reply.get_data(as_text=True)
+    with hub_app.app_context():
+        assert Guardian.select().count() == 0 and EnrolmentCode.get().used_at is None
+
+
+def test_guessing_codes_is_throttled_even_with_the_right_code_afterwards(client, hub_app):
+    code = issue(hub_app, "S1001")
+    for i in range(10):
+        assert enrol(client, f"WRONG{i:05d}", "guesser").status_code == 400
+    reply = enrol(client, code, "guesser")
+    assert reply.status_code == 429
+    with hub_app.app_context():
+        assert Guardian.select().count() == 0 and FamilyAttempt.select().count() == 10
+
+
+def test_password_sign_in_and_wrong_password(client, hub_app):
+    enrol(client, issue(hub_app, "S1001"), "mum-1", "right-password")
+    client.post("/family/logout")
+    fresh = hub_app.test_client()
+    bad = fresh.post("/family/login", data={"csrf": csrf_of(fresh), "login": "mum-1", "password": "wrong-password"})
+    assert bad.status_code == 401
+    good = fresh.post("/family/login", data={"csrf": csrf_of(fresh), "login": "mum-1", "password": "right-password"})
+    assert good.status_code == 302
+    assert fresh.get("/family/api/children/S1001/day").status_code == 200
+
+
+def test_a_revoked_guardian_is_out_at_once(client, hub_app):
+    from hub.family.accounts import revoke
+
+    enrol(client, issue(hub_app, "S1001"), "mum-2")
+    assert client.get("/family/api/children/S1001/day").status_code == 200
+    with hub_app.app_context():
+        revoke(login="mum-2")
+    assert client.get("/family/api/children/S1001/day").status_code == 401
+    assert client.get("/family/child/S1001").status_code == 302
+    fresh = hub_app.test_client()
+    again = fresh.post("/family/login", data={"csrf": csrf_of(fresh), "login": "mum-2", "password": "secret-pass-1"})
+    assert again.status_code == 401
+
+
+def test_a_second_code_adds_a_second_child_to_the_same_account(client, hub_app):
+    enrol(client, issue(hub_app, "S1001"), "parent-x")
+    second = hub_app.test_client()
+    assert enrol(second, issue(hub_app, "S2001"), "parent-x").status_code == 302  # same name, same password
+    assert second.get("/family/api/children/S1001/day").status_code == 200
+    assert second.get("/family/api/children/S2001/day").status_code == 200
+    third = hub_app.test_client()
+    taken = enrol(third, issue(hub_app, "S1002"), "parent-x", "another-password")
+    assert taken.status_code == 409
+
+
+def test_letters_are_a_pdf_page_per_code(client, hub_app):
+    from hub.console import create_user
+    with hub_app.app_context():
+        create_user("admin", "admin-password", "admin")
+    login = client.get("/login").get_data(as_text=True)
+    csrf = login.split('name="csrf" value="')[1].split('"')[0]
+    client.post("/login", data={"csrf": csrf, "username": "admin", "password": "admin-password"})
+    page = client.get("/console/family/").get_data(as_text=True)
+    assert "家长账号" in page
+    csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    reply = client.post("/console/family/letters", data={"csrf": csrf, "class_id": "C101", "relation": "家长",
+                                                         "days": "14"})
+    assert reply.status_code == 200 and reply.data.startswith(b"%PDF")
+    assert reply.data.count(b"/Type /Page\n") + reply.data.count(b"/Type /Page>") >= 1
+    with hub_app.app_context():
+        n = EnrolmentCode.select().where(EnrolmentCode.student_id.startswith("S1")).count()
+        assert n == 45
+        row = EnrolmentCode.select().first()
+        assert timedelta(days=13) < row.expires_at - row.created_at <= timedelta(days=14)

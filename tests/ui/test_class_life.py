@@ -1,0 +1,113 @@
+"""Evaluations and homework at the board: a signed-in teacher records them; the records name the teacher;
+the student sees their own in their corner; the culture screen shows positive highlights of an opted-in class."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from classboard.sample import board_bundle
+from edge.services.class_life import ClassLifeError
+from edge.store import models as m
+from tests.ui.conftest import page_for, shoot
+
+pytestmark = pytest.mark.integration
+
+
+def with_class_life(board, school, **class_life):
+    school = dict(school, class_life=class_life)
+    board.install_bundle(board_bundle(school, board.id, "C101", "2026-11-24T00:00:00Z"), etag="class-life")
+
+
+def records(kind):
+    return [(r, json.loads(r.data)) for r in m.UsageRecord.select().where(m.UsageRecord.kind == kind)]
+
+
+def test_rules_refuse_bad_input_and_record_nothing(board):
+    life = board.class_life
+    for bad in [dict(category="不存在", points=1, reason="好"), dict(category="劳动", points=0, reason="好"),
+                dict(category="劳动", points=9, reason="好"), dict(category="劳动", points=1, reason=" ")]:
+        with pytest.raises(ClassLifeError):
+            life.evaluate("T001", "C101", ["S1001"], **bad)
+    with pytest.raises(ClassLifeError):
+        life.evaluate("T001", "C101", ["S2001"], "劳动", 1, "不是本班学生")  # another class's student
+    with pytest.raises(ClassLifeError):
+        life.post_homework("T001", "C101", "数学", "练习册", "2026-11-23")  # due yesterday
+    assert records("evaluation") == [] and records("homework.posted") == []
+
+
+def test_teacher_evaluates_at_the_board_and_the_student_sees_it(browser, screen, board, school):
+    with_class_life(board, school, evaluation_categories=["课堂表现", "劳动", "科技创新"], highlight_classes=["C101"])
+    board.teachers.login_card(m.Teacher.get_by_id("T001"))
+    page = page_for(browser)
+    page.goto(screen.url + "/teacher/evaluate")
+    assert [c.strip() for c in page.locator(".choice span").all_inner_texts()][:3] == ["课堂表现", "劳动", "科技创新"]
+    page.check("input[name=student][value=S1001]")
+    page.check("input[name=student][value=S1002]")
+    page.check("input[name=category][value=劳动]")
+    page.check("input[name=points][value='2']")
+    page.fill("input[name=reason]", "主动打扫教室")
+    page.click("button.primary")
+    assert "评价已记录" in page.inner_text("main")
+    (record, data), = records("evaluation")
+    assert record.initiator == "teacher" and data["teacher_id"] == "T001" and data["students"] == ["S1001", "S1002"]
+    assert data["category"] == "劳动" and data["points"] == 2
+    page.goto(screen.url + "/culture")  # the class opted in: positive highlights, by category, no names
+    text = page.inner_text("main")
+    assert "劳动 · 2 次" not in text and "劳动 · 1 次" in text and "主动打扫教室" in text
+    assert m.Student.get_by_id("S1001").name not in text
+    shoot(page, "culture-highlights")
+    student = m.Student.get_by_id("S1001")
+    assert board.student_tapped(student.id) is None  # the teacher is still signed in: a tap only checks in
+    board.teachers.end()
+    token = board.student_tapped(student.id)
+    page.goto(screen.url + f"/me/{token}")
+    assert "劳动" in page.inner_text("main") and "主动打扫教室" in page.inner_text("main")
+    page.context.close()
+
+
+def test_teacher_posts_homework_and_home_shows_it_with_the_countdown(browser, screen, board, school):
+    with_class_life(board, school, countdowns=[{"id": "ZK", "title": "距中考", "date": "2027-06-20"}],
+                    homework=[{"id": "H1", "class_id": "C101", "subject": "语文", "text": "背诵《岳阳楼记》",
+                               "due": "2026-11-25"}])
+    board.teachers.login_card(m.Teacher.get_by_id("T002"))
+    page = page_for(browser)
+    page.goto(screen.url + "/teacher/homework")
+    page.fill("input[name=subject]", "数学")
+    page.fill("input[name=text]", "练习册第 12 页")
+    page.fill("input[name=due]", "2026-11-26")
+    page.click("button.primary")
+    assert "作业已发布" in page.inner_text("main")
+    (record, data), = records("homework.posted")
+    assert record.initiator == "teacher" and data == {"teacher_id": "T002", "subject": "数学", "text": "练习册第 12 页",
+                                                      "due": "2026-11-26"}
+    page.fill("input[name=subject]", "")  # refused: nothing recorded, the reason said
+    page.click("button.primary")
+    assert "作业需要科目" in page.inner_text(".warn") and len(records("homework.posted")) == 1
+    page.goto(screen.url + "/")  # coming home ends the teacher's session
+    assert "距中考还有 208 天" in page.inner_text("header.bar")
+    cards = page.inner_text(".notices")
+    assert "背诵《岳阳楼记》" in cards or "练习册第 12 页" in cards
+    page.context.close()
+
+
+def test_teacher_plays_library_media_already_on_the_board(browser, board, school):
+    import hashlib
+
+    from tests.ui.conftest import Screen
+    data = b"RIFF" + b"\x01" * 64
+    sha = hashlib.sha256(data).hexdigest()
+    with_class_life(board, school, media=[{"id": "MD-1", "title": "校歌", "sha256": sha},
+                                          {"id": "MD-2", "title": "还没下载", "sha256": "a" * 64}])
+    (board.config.data_path / "media").mkdir(parents=True, exist_ok=True)
+    (board.config.data_path / "media" / sha).write_bytes(data)
+    played = []
+    s = Screen(board, hooks={"play_media": lambda item, teacher_id: played.append((item["id"], teacher_id)) or True})
+    board.teachers.login_card(m.Teacher.get_by_id("T004"))
+    page = page_for(browser)
+    page.goto(s.url + "/teacher/media")
+    assert "校歌" in page.inner_text("main") and "还没下载" not in page.inner_text("main")  # only what is here
+    page.click("form.line button")
+    assert played == [("MD-1", "T004")] and "正在播放" in page.inner_text("main")
+    page.context.close()
+    s.close()
