@@ -67,6 +67,7 @@ class Board:
         self.corner = StudentCorner(self.clock, self.usage, self.timetable, self.zone, notify=self.changes.notify)
         self.corner.homework_for = lambda student_id, class_id: self.class_life.homework(class_id)
         self.corner.evaluations_for = self.class_life.evaluations_of
+        self.corner.family_messages_for = lambda student_id: self.family().unread_count(student_id)
         self.started_at = self.clock.now()
 
     # -- what the board is for --------------------------------------------------------

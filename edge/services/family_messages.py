@@ -81,6 +81,10 @@ class FamilyMessages:
                                 playable=bool(voice) and (self.media_dir / voice).exists()))
         return out
 
+    def unread_count(self, student_id: str) -> int:
+        """For the student's corner (edge/services/student_corner.py ``family_messages_for``)."""
+        return sum(1 for item in self.for_student(student_id) if not item["read"])
+
     def arrive(self, fetch: Callable[[str, Path], None] | None = None) -> int:
         """After a sync: fetch voice files and record each newly held message as delivered; returns how many."""
         known = {s.message_id for s in FamilyMessageState.select().where(FamilyMessageState.delivered_at.is_null(False))}

@@ -79,6 +79,18 @@ def notices(class_id: str, grade: str | None, now: datetime) -> list[dict[str, A
             for n in q.order_by(Notice.priority.desc(), Notice.starts_at.desc()).limit(20)]
 
 
+def _class_homework(class_id: str, school: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The class's homework as teachers set it in the console (hub/classlife), else the school content's; None
+    when the school publishes none here at all (the page then says so rather than showing an empty list)."""
+    from ..classlife.store import for_class
+    from ..models import SchoolData
+
+    if SchoolData.get_or_none(SchoolData.key == "class_life") or "class_life" in school:
+        return for_class(class_id)["homework"][:30]
+    homework = school.get("homework")
+    return None if homework is None else [h for h in homework if h.get("class_id") == class_id][:30]
+
+
 def child_day(student_id: str, now: datetime | None = None) -> dict[str, Any] | None:
     """Everything the page shows for one child; None if the hub does not know the child."""
     school = school_content()
@@ -89,7 +101,7 @@ def child_day(student_id: str, now: datetime | None = None) -> dict[str, Any] | 
     zone = ZoneInfo(school["school"].get("timezone", "Asia/Shanghai"))
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
     today = _local(now, zone).date()
-    homework = school.get("homework")
+    homework = _class_homework(group["id"], school)
     evaluations = school.get("evaluations")
     return {
         "student": {"id": student["id"], "name": student["name"]},
@@ -97,7 +109,7 @@ def child_day(student_id: str, now: datetime | None = None) -> dict[str, Any] | 
         "school": school["school"]["name"], "date": today.isoformat(), "weekday": WEEKDAYS[today.weekday()],
         "attendance": attendance(student_id, group["id"], zone, today),
         "timetable": timetable(school, group, today),
-        "homework": None if homework is None else [h for h in homework if h.get("class_id") == group["id"]][:30],
+        "homework": homework,
         "evaluations": None if evaluations is None else
         [e for e in evaluations if e.get("student_id") == student_id][:30],
         "notices": notices(group["id"], group.get("grade"), now),

@@ -94,3 +94,19 @@ def test_letters_are_a_pdf_page_per_code(client, hub_app):
         assert n == 45
         row = EnrolmentCode.select().first()
         assert timedelta(days=13) < row.expires_at - row.created_at <= timedelta(days=14)
+
+
+def test_the_day_shows_the_homework_teachers_set_for_the_childs_class_only(client, hub_app):
+    from datetime import date
+
+    from hub.classlife.store import add_homework
+
+    enrol(client, issue(hub_app, "S1001"), "mum-homework")
+    assert client.get("/family/api/children/S1001/day").get_json()["homework"] == []  # class life, no homework yet
+    with hub_app.app_context():
+        due = (date.today() + timedelta(days=3)).isoformat()
+        add_homework("C101", "数学", "练习册第 12 页", due, None, date.today())
+        add_homework("C102", "语文", "别的班的作业", due, None, date.today())
+    homework = client.get("/family/api/children/S1001/day").get_json()["homework"]
+    assert [(h["subject"], h["text"]) for h in homework] == [("数学", "练习册第 12 页")]
+    assert "练习册第 12 页" in client.get("/family/child/S1001").get_data(as_text=True)
