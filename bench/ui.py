@@ -172,7 +172,7 @@ def corner_taps(page, url: str, board, taps: int) -> list[float]:
         request = urllib.request.Request(url + "/checkin/tap", data=f"uid=BE{i % len(students):06X}".encode(),
                                          method="POST")
         urllib.request.urlopen(request, timeout=10).read()
-        page.wait_for_url("**/me/*", timeout=10_000)
+        page.wait_for_url("**/me/*", timeout=30_000)  # generous: CI machines run many things at once
         for _ in range(200):
             painted = page.evaluate("(function () { var p = performance.getEntriesByName('first-contentful-paint')[0];"
                                     " return p && document.body.getAttribute('data-page') === 'corner'"
