@@ -40,7 +40,7 @@ def _quiet(log_path: str) -> None:
 
 def board_writer(data_dir: str, hub_url: str, token: str, journal: str, life: int, *, stop_file: str,
                  every: int = 3, batch_size: int = 5, read_timeout: float = 5.0, drain_s: float = 120.0,
-                 max_records: int = 10**9, pace_s: float = 0.0) -> None:
+                 max_records: int = 10**9, pace_s: float = 0.0, max_backlog: int = 10**9) -> None:
     """Record one activity at a time (journalled), sync every ``every`` records, until ``stop_file``
     exists; then drain the outbox and exit 0 (exit 3 if it could not drain in ``drain_s``)."""
     _quiet(str(Path(data_dir).parent / "board.log"))
@@ -59,6 +59,12 @@ def board_writer(data_dir: str, hub_url: str, token: str, journal: str, life: in
     fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     i = 0
     while not os.path.exists(stop_file) and i < max_records:
+        if board.usage.outbox_depth() > max_backlog:  # a slow hostile network: let uploads catch up first
+            try:
+                sync.cycle(max_batches=1)
+            except Exception:
+                time.sleep(0.01)
+            continue
         os.write(fd, f"begin {life} {i}\n".encode())
         record = board.usage.record("checkin", initiator="student", class_id="C101", data={"life": life, "i": i})
         os.write(fd, f"done {life} {i} {record.id}\n".encode())

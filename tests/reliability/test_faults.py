@@ -27,7 +27,8 @@ def test_every_network_fault_fires_and_each_acknowledged_record_arrives_once(tmp
     board_dir.parent.mkdir()
     writer = forkserver().Process(target=board_writer, args=(str(board_dir), f"http://127.0.0.1:{proxy.port}",
                                                              token, str(journal), 0),
-                                  kwargs={"stop_file": str(stop), "read_timeout": READ_TIMEOUT, "pace_s": 0.005})
+                                  kwargs={"stop_file": str(stop), "read_timeout": READ_TIMEOUT, "pace_s": 0.005,
+                                          "max_backlog": 40})
     try:
         writer.start()
         deadline = time.monotonic() + 150
