@@ -88,7 +88,7 @@ print(school["classes"][0]["home_room_id"] if "classes" in school else "")
         classboard("hub", "seed", "--data", str(self.data), "--from-json", str(school))
         token = classboard("hub", "token", "create", "--data", str(self.data)).stdout.strip().splitlines()[-1]
         log_file = open(self.data.parent / "hub.log", "w")  # noqa: SIM115 - lives as long as the hub
-        self.proc = subprocess.Popen([PY, "-m", "classboard", "hub", "serve", "--host", "127.0.0.1", "--port",
+        self.proc = subprocess.Popen([PY, "-m", "classboard", "hub", "serve", "--plain-http", "--host", "127.0.0.1", "--port",
                                       str(self.port), "--data", str(self.data)], cwd=REPO, stdout=log_file,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         wait_for("hub answers", lambda: self._answers(), 60, 0.5)

@@ -76,10 +76,9 @@ def test_guardian_path_from_letter_to_reply(tmp_path, school, phone):
         shoot(phone, "family-day-phone")
 
         phone.click("#record")
-        phone.wait_for_function("document.getElementById('timer').textContent.startsWith('2')", timeout=15000)
+        phone.wait_for_selector("#timer:text-matches('^2')", timeout=15000)  # no eval: the hub's CSP forbids it
         phone.click("#stop")
-        phone.wait_for_function("document.getElementById('status').textContent.includes('语音已发送')",
-                                timeout=15000)
+        phone.wait_for_selector("#status:has-text('语音已发送')", timeout=15000)
         sent_at = time.monotonic()
 
         board = board_for(tmp_path, hub, "board")
