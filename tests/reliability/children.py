@@ -89,12 +89,13 @@ def board_writer(data_dir: str, hub_url: str, token: str, journal: str, life: in
 
 
 def hub_server(data_dir: str, db_url: str, port: int, env: dict[str, str]) -> None:
-    """The hub exactly as ``classboard hub serve`` runs it, with the test hook's variables in ``env``."""
+    """The hub as ``classboard hub serve --plain-http`` runs it (the fault proxy speaks HTTP), with the test
+    hook's variables in ``env``."""
     _quiet(str(Path(data_dir).parent / "hub.log"))
     os.environ.update(env)
     from hub.cli import serve
 
-    serve.main(["--data", data_dir, "--db-url", db_url, "--port", str(port), "--threads", "4"],
+    serve.main(["--data", data_dir, "--db-url", db_url, "--port", str(port), "--threads", "4", "--plain-http"],
                standalone_mode=False)
 
 
