@@ -82,15 +82,14 @@ def build(workdir: Path, boards: int, per_board: int):
     zone = ZoneInfo(school["school"].get("timezone", "Asia/Shanghai"))
     inputs = {"school": school["school"], "rules": load_rules(None),
               "classes": [{"id": c["id"], "name": c["name"]} for c in school["classes"]],
-              "calendar": school["calendar"], "from": "2026-09-07", "to": "2027-01-17", "period": "bench"}
+              "calendar": school["calendar"], "from": "2026-09-07", "to": "2027-01-17", "as_of": "2027-01-17",
+              "period": "bench"}
     histories = {f"cb-bench{i:03d}": BoardHistory(f"cb-bench{i:03d}", c["id"], per_board)
                  for i, c in enumerate(school["classes"])}
     counts = Counts()
     for history in histories.values():
-        counts.add((history.fields(seq) for seq in range(1, per_board + 1)), inputs["rules"], zone)
-    report = build_report(counts, inputs["rules"], inputs["classes"], inputs["calendar"],
-                          datetime.fromisoformat(inputs["from"]).date(), datetime.fromisoformat(inputs["to"]).date(),
-                          "bench")
+        counts.add((history.fields(seq) for seq in range(1, per_board + 1)), inputs["rules"], zone, inputs)
+    report = build_report(counts, inputs, "bench")
     path = workdir / "evidence.zip"
     boards_meta = [{"id": h.id, "public_key": public_text(h.key), "class_id": h.class_id, "room_id": None}
                    for h in histories.values()]
