@@ -20,7 +20,7 @@ def serve(board, host: str, port: int, stop: threading.Event | None = None,
     """
     from waitress.server import create_server
 
-    server = create_server(create_app(board, hooks), host=host, port=port, threads=6,
+    server = create_server(create_app(board, hooks), host=host, port=port, threads=16,  # each open page holds one for its event stream
                            channel_request_lookahead=LOOKAHEAD)
     if stop is not None:
         threading.Thread(target=lambda: (stop.wait(), server.close()), name="ui-stop", daemon=True).start()

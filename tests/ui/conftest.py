@@ -35,7 +35,7 @@ class Screen:
         self.board, self.port = board, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         from kiosk_ui.server import LOOKAHEAD
-        self.server = create_server(create_app(board, hooks), host="127.0.0.1", port=self.port, threads=6,
+        self.server = create_server(create_app(board, hooks), host="127.0.0.1", port=self.port, threads=16,
                                     channel_request_lookahead=LOOKAHEAD)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
