@@ -76,30 +76,26 @@ class Speaker:
 
     def broadcast(self, item: dict[str, Any]) -> bool:
         """Play a planned broadcast from the local media cache (checked against its hash)."""
-        media = item.get("media", {})
-        path = self.media_dir / f"{media.get('sha256', 'missing')}"
-        try:
-            clip = load_clip(path, self.mixer.rate, sha256=media.get("sha256"))
-        except ClipError as exc:
-            log.error("broadcast %s not played: %s", item.get("name"), exc)
-            return False
-        self.mixer.play(clip, Priority.BROADCAST)
-        self.board.usage.record("broadcast.played", initiator="schedule", class_id=self.board.class_id,
-                                duration_s=int(clip.seconds), data={"broadcast": item.get("id", "")})
-        return True
+        return self._play_cached(item.get("media", {}).get("sha256"), item.get("name"), Priority.BROADCAST,
+                                 "broadcast.played", "schedule", {"broadcast": item.get("id", "")})
 
     def on_demand(self, item: dict[str, Any], teacher_id: str) -> bool:
         """A teacher's pick from the media library (互动点播): at media priority, so bells and broadcasts duck it
         and an emergency cuts it; one ``media.played`` record naming the teacher."""
-        path = self.media_dir / str(item.get("sha256", "missing"))
+        return self._play_cached(item.get("sha256"), item.get("title"), Priority.MEDIA, "media.played", "teacher",
+                                 {"media": item.get("id", ""), "teacher_id": teacher_id})
+
+    def _play_cached(self, sha256: str | None, label: Any, priority: Priority, kind: str, initiator: str,
+                     data: dict[str, Any]) -> bool:
+        """A hash-checked file from the media cache, played and recorded with who started it; False if unplayable."""
         try:
-            clip = load_clip(path, self.mixer.rate, sha256=item.get("sha256"))
+            clip = load_clip(self.media_dir / str(sha256 or "missing"), self.mixer.rate, sha256=sha256)
         except ClipError as exc:
-            log.error("media %s not played: %s", item.get("title"), exc)
+            log.error("%s %s not played: %s", kind, label, exc)
             return False
-        self.mixer.play(clip, Priority.MEDIA)
-        self.board.usage.record("media.played", initiator="teacher", class_id=self.board.class_id,
-                                duration_s=int(clip.seconds), data={"media": item.get("id", ""), "teacher_id": teacher_id})
+        self.mixer.play(clip, priority)
+        self.board.usage.record(kind, initiator=initiator, class_id=self.board.class_id,
+                                duration_s=int(clip.seconds), data=data)
         return True
 
     def alarm_on(self) -> None:
