@@ -42,12 +42,6 @@ class EnrolmentCode(BaseModel):
     revoked = BooleanField(default=False)
 
 
-class FamilyAttempt(BaseModel):
-    """A failed code or password attempt, by key (``code:<address>``, ``login:<name>``): the throttle's memory."""
-    key = CharField(index=True)
-    at = DateTimeField(index=True)
-
-
 class FamilyMessage(BaseModel):
     """亲情留言: a guardian's message to a child (``to_child``) or the child's reply from the board."""
     id = CharField(primary_key=True)
@@ -88,8 +82,8 @@ class WebhookDelivery(BaseModel):
     last_error = TextField(default="")
 
 
-FAMILY_MODELS = [Guardian, GuardianChild, EnrolmentCode, FamilyAttempt, FamilyMessage, FamilyNotification,
-                 WebhookDelivery]
+# The family's own tables, created by hub/db.py open_database through its FEATURE_TABLES list
+MODELS = [Guardian, GuardianChild, EnrolmentCode, FamilyMessage, FamilyNotification, WebhookDelivery]
 
 
 def create_indexes(db) -> None:

@@ -74,6 +74,18 @@ def test_password_guesses_for_an_account_meet_a_delay_real_or_not(hub_with_admin
             [("login.failed", 0)] * failures[name] + [("login.throttled", 0)] * 2
 
 
+def test_it_staff_unlock_a_locked_account_at_once(hub_with_admin):
+    session = browser_session(hub_with_admin)
+    statuses = until_refused(lambda i: try_login(session, hub_with_admin, "admin", f"guess-{i}").status_code, 3)
+    assert statuses[-1] == 429 and try_login(session, hub_with_admin, "admin", PASSWORD).status_code == 429
+    assert "1 counter(s) cleared" in hub_with_admin.cli("unlock", "admin")
+    assert "nothing to unlock" in hub_with_admin.cli("unlock", "admin")
+    signed_in = try_login(browser_session(hub_with_admin), hub_with_admin, "admin", PASSWORD)
+    assert signed_in.status_code == 302
+    assert signed_in.headers["Strict-Transport-Security"] == "max-age=31536000"  # served over HTTPS
+    assert [row for row in hub_with_admin.access_log() if row[0] == "unlock"] == [("unlock", "cli", 1)] * 2
+
+
 def test_a_spray_over_many_names_from_one_address_is_slowed(hub_with_admin):
     session = browser_session(hub_with_admin)
     statuses = until_refused(lambda i: try_login(session, hub_with_admin, f"user{i}", "123456").status_code, 10)
