@@ -108,6 +108,7 @@ def test_letters_are_a_pdf_page_per_code(client, hub_app):
     login = client.get("/login").get_data(as_text=True)
     csrf = login.split('name="csrf" value="')[1].split('"')[0]
     client.post("/login", data={"csrf": csrf, "username": "admin", "password": "admin-password"})
+    assert 'href="/console/family/"' in client.get("/").get_data(as_text=True)  # in the console's navigation
     page = client.get("/console/family/").get_data(as_text=True)
     assert "家长账号" in page
     csrf = page.split('name="csrf" value="')[1].split('"')[0]
