@@ -6,6 +6,7 @@ def register(app) -> None:
     """The family page, its console part and the board's reply endpoint."""
     from .admin import family_admin
     from .board_api import family_board_api
+    from . import passkeys  # noqa: F401 - its routes join the family blueprint (and its CSRF rule)
     from .web import family
 
     app.register_blueprint(family)

@@ -42,6 +42,16 @@ class EnrolmentCode(BaseModel):
     revoked = BooleanField(default=False)
 
 
+class GuardianPasskey(BaseModel):
+    """A guardian's passkey (WebAuthn credential, hub/family/passkeys.py): only its public key is kept."""
+    credential_id = CharField(primary_key=True)  # base64url, as the browser reports it
+    guardian_id = CharField(index=True)
+    public_key = TextField()  # COSE key, base64url
+    sign_count = IntegerField(default=0)
+    created_at = DateTimeField()
+    last_used_at = DateTimeField(null=True)
+
+
 class FamilyMessage(BaseModel):
     """亲情留言: a guardian's message to a child (``to_child``) or the child's reply from the board."""
     id = CharField(primary_key=True)
@@ -83,7 +93,7 @@ class WebhookDelivery(BaseModel):
 
 
 # The family's own tables, created by hub/db.py open_database through its FEATURE_TABLES list
-MODELS = [Guardian, GuardianChild, EnrolmentCode, FamilyMessage, FamilyNotification, WebhookDelivery]
+MODELS = [Guardian, GuardianChild, EnrolmentCode, GuardianPasskey, FamilyMessage, FamilyNotification, WebhookDelivery]
 
 
 def create_indexes(db) -> None:
