@@ -30,7 +30,10 @@ def test_an_expired_code_is_refused_and_changes_nothing(client, hub_app):
         assert Guardian.select().count() == 0 and EnrolmentCode.get().used_at is None
 
 
-def test_guessing_codes_is_throttled_even_with_the_right_code_afterwards(client, hub_app):
+def test_guessing_codes_is_throttled_even_with_the_right_code_afterwards(client, hub_app, monkeypatch):
+    from hub.security import throttle
+
+    monkeypatch.setattr(throttle, "clock", lambda: datetime(2026, 12, 1, 8, 0))  # the 2 s wait cannot run out
     code = issue(hub_app, "S1001")
     for i in range(10):  # the guardian code's free budget per address (hub/security/throttle.py)
         assert enrol(client, f"WRONG{i:05d}", "guesser").status_code == 400
@@ -44,9 +47,11 @@ def test_guessing_codes_is_throttled_even_with_the_right_code_afterwards(client,
     assert events.count("family.enrol.failed") == 10 and events[-1] == "family.enrol.throttled"
 
 
-def test_guessing_a_guardians_password_locks_the_account_not_the_consoles(client, hub_app):
+def test_guessing_a_guardians_password_locks_the_account_not_the_consoles(client, hub_app, monkeypatch):
     from hub.console import create_user
     from hub.security import throttle
+
+    monkeypatch.setattr(throttle, "clock", lambda: datetime(2026, 12, 1, 8, 0))  # a slow machine outlasts no wait
 
     enrol(client, issue(hub_app, "S1001"), "admin", "right-password")  # a guardian who chose the name "admin"
     with hub_app.app_context():
