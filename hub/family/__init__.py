@@ -6,8 +6,13 @@ def register(app) -> None:
     """The family page, its console part and the board's reply endpoint."""
     from .admin import family_admin
     from .board_api import family_board_api
-    from . import passkeys  # noqa: F401 - its routes join the family blueprint (and its CSRF rule)
     from .web import family
+
+    try:  # the optional extra classboard[passkeys]; without it the pages offer passwords only
+        from . import passkeys  # noqa: F401 - its routes join the family blueprint (and its CSRF rule)
+        app.config["FAMILY_PASSKEYS"] = True
+    except ImportError:
+        app.config["FAMILY_PASSKEYS"] = False
 
     app.register_blueprint(family)
     app.register_blueprint(family_admin)
