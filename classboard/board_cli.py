@@ -178,6 +178,9 @@ def run(config_file: Path | None, seed_class: str | None) -> None:
     parts["board"] = board_
     _watchdog(board_)
     board_.start()
+    from edge.card_reader import start_card_taps
+
+    card_taps = start_card_taps(board_)  # taps on the board's reader: check-in, teacher, student corner
     sync = _start_sync(board_, parts)
     _mark_running(board_)
     host, port = board_.config.ui.host, board_.config.ui.port
@@ -185,6 +188,8 @@ def run(config_file: Path | None, seed_class: str | None) -> None:
     try:
         _serve(board_, host, port, stop, _admin_hooks(parts))
     finally:
+        if card_taps is not None:
+            card_taps.stop()
         if sync is not None:
             sync.stop()
         board_.stop()
