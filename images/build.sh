@@ -141,7 +141,7 @@ CHROOT
 kiosk=classboard-kiosk.service
 [ "$HEADLESS" = yes ] && kiosk=""
 # shellcheck disable=SC2086  # $kiosk is one unit or nothing
-systemctl --root="$R" enable classboard-firstboot.service classboard-board.service $kiosk \
+systemctl --root="$R" enable classboard-grow-data.service classboard-firstboot.service classboard-board.service $kiosk \
   classboard-update.timer classboard-boot-report.service classboard-update-now.service systemd-timesyncd.service NetworkManager.service >/dev/null 2>&1
 systemctl --root="$R" set-default graphical.target >/dev/null 2>&1
 classboard_uid=$(chroot "$R" id -u classboard)
