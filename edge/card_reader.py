@@ -74,6 +74,12 @@ class CardTaps:
         if self._thread is not None:
             self._thread.join(timeout_s)
 
+    def fault(self) -> str | None:
+        """What the hub's board list should show: a reader that is configured or was seen, and is not read now."""
+        if self.state != "waiting" or (self.auto and not self.device):
+            return None  # reading, or on auto with no reader ever found (a board may have none)
+        return f"card reader: {self.problem}"
+
     def run(self) -> None:
         pause = self.first_pause_s
         while not self._stop.is_set():
