@@ -223,8 +223,12 @@ def test_no_screen_clips(layout_board, layout_page, case):
         if case["class_life"]:
             assert "距中考还有 200 天" in page.inner_text("header.bar"), where
         if len(shown) < items:  # more than fit: the card must rotate (every ui.notice_rotate_ms = 1 s)
-            page.wait_for_timeout(1300)
-            later = page.evaluate(VISIBLE_NOTICES)
+            later = shown  # a loaded machine delays page timers: look for the turn for up to 8 rotations
+            for _ in range(40):
+                page.wait_for_timeout(200)
+                later = page.evaluate(VISIBLE_NOTICES)
+                if later != shown:
+                    break
             assert later and later != shown, f"notices do not rotate: {where}"
             assert page.evaluate(CHECK) == [], where
         lessons = page.locator(".periods li:visible").count()
