@@ -14,6 +14,7 @@ from protocol.records import format_time
 
 from .classlife.store import for_class as class_life_for
 from .models import Board, Notice, SchoolData
+from .tenancy import acting_for, data_key
 
 EMPTY_SCHOOL = {"school": {"id": "SCHOOL", "name": "未命名学校", "timezone": "Asia/Shanghai", "language": "zh-CN"},
                 "calendar": {"terms": [], "holidays": [], "workdays": []}, "bell_schedules": [], "rooms": [],
@@ -22,7 +23,8 @@ EMPTY_SCHOOL = {"school": {"id": "SCHOOL", "name": "未命名学校", "timezone"
 
 
 def school_content() -> dict[str, Any]:
-    row = SchoolData.get_or_none(SchoolData.key == "school")
+    """The content of the school this request works for (hub/tenancy.py)."""
+    row = SchoolData.get_or_none(SchoolData.key == data_key("school"))
     return json.loads(row.value) if row else dict(EMPTY_SCHOOL)
 
 
@@ -36,7 +38,7 @@ def _iso(dt: datetime | None) -> str | None:
 
 def notice_rows(board: Board, grade: str | None) -> list[dict[str, Any]]:
     out = []
-    for n in Notice.select().order_by(Notice.id):
+    for n in Notice.select().where(Notice.school == board.school).order_by(Notice.id):
         scope, value = n.audience_scope, n.audience_value
         if scope == "school" or (scope == "grade" and value == grade) or \
                 (scope == "class" and value == board.class_id) or (scope == "board" and value == board.id):
@@ -88,7 +90,8 @@ class BundleCache:
     @staticmethod
     def _inputs(board: Board) -> tuple:
         version = SchoolData.select(fn.SUM(SchoolData.version)).scalar() or 0
-        notices = Notice.select(fn.COUNT(Notice.id), fn.MAX(Notice.updated_at)).tuples().get()
+        notices = Notice.select(fn.COUNT(Notice.id), fn.MAX(Notice.updated_at)).where(
+            Notice.school == board.school).tuples().get()
         return (version, notices, board.class_id, board.room_id, _family().bundle_inputs(board.class_id))
 
     def envelope(self, board: Board) -> dict[str, Any]:
@@ -97,7 +100,8 @@ class BundleCache:
             cached = self._cache.get(board.id)
             if cached and cached[0] == inputs:
                 return cached[1]
-        content = board_content(board)
+        with acting_for(board.school):  # the board's own school, whoever asks
+            content = board_content(board)
         content["issued_at"] = "1970-01-01T00:00:00.000Z"  # the etag follows the content, not the clock
         envelope = sign_bundle(content, self.key)
         with self._lock:

@@ -35,6 +35,8 @@ def open_database(url: str):
     db.connect(reuse_if_open=True)
     from .family.models import FAMILY_MODELS, create_indexes  # here, not in models.py: they build on its BaseModel
     db.create_tables(ALL_MODELS + FAMILY_MODELS, safe=True)
+    from .district.upgrade import add_school_columns
+    add_school_columns(db)  # a hub made before schools were tenants
     create_indexes(db)
     return db
 
