@@ -56,12 +56,14 @@ def board_content(board: Board) -> dict[str, Any]:
     room = board.room_id or (group or {}).get("home_room_id")
     lessons = [x for x in school["lessons"] if x["class_id"] == board.class_id or x.get("room_id") == room]
     class_ids = {x["class_id"] for x in lessons} | ({board.class_id} if group else set())
+    students = [s for s in school["students"] if s["class_id"] == board.class_id]
+    roster = {s["id"] for s in students}
     return {
         "schema": "classboard.bundle/1", "board_id": board.id, "issued_at": format_time(datetime.now(timezone.utc)),
         "school": school["school"], "calendar": school["calendar"], "bell_schedules": school["bell_schedules"],
         "rooms": school["rooms"], "teachers": school["teachers"],
         "classes": [c for c in school["classes"] if c["id"] in class_ids],
-        "students": [s for s in school["students"] if s["class_id"] == board.class_id],
+        "students": students,
         "lessons": lessons,
         "overrides": [o for o in school.get("overrides", []) if o["class_id"] in class_ids],
         "notices": notice_rows(board, (group or {}).get("grade")),
@@ -69,7 +71,8 @@ def board_content(board: Board) -> dict[str, Any]:
         "broadcasts": school.get("broadcasts", []),
         "settings": dict(school.get("settings", {}), class_id=board.class_id, room_id=room),
         "class_life": class_life_for(board.class_id),
-        "family_messages": _family().bundle_section(board.class_id),
+        # family messages are kept by class id, which two schools of a district may share: only this roster's
+        "family_messages": [m for m in _family().bundle_section(board.class_id) if m.get("student_id") in roster],
     }
 
 

@@ -186,3 +186,23 @@ def test_hub_schools_lists_counts_as_json(hub_app, two_schools):
     assert rows[A]["classes"] > 0 and rows[A]["students"] > 0
     bad = CliRunner().invoke(main, ["hub", "schools", *hub_args(hub_app), "add", "bad/id", "坏学校"])
     assert bad.exit_code != 0 and "letters, digits" in bad.output
+
+
+def test_evidence_is_exported_per_school(hub_app, two_schools, school, tmp_path):
+    from click.testing import CliRunner
+
+    from classboard.cli import cli as main
+    from tests.hub.conftest import hub_args
+
+    term = school["calendar"]["terms"][-1]["id"]
+    out = tmp_path / "a.zip"
+    result = CliRunner().invoke(main, ["hub", "export-evidence", *hub_args(hub_app), "--school", A, "--term", term,
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 boards" in result.output
+    import zipfile
+    names = "\n".join(zipfile.ZipFile(out).namelist())
+    assert two_schools[A].id in names and two_schools[B].id not in names
+    unknown = CliRunner().invoke(main, ["hub", "export-evidence", *hub_args(hub_app), "--school", "NOPE",
+                                        "--term", term, "--out", str(tmp_path / "x.zip")])
+    assert unknown.exit_code != 0 and "no school 'NOPE'" in unknown.output
