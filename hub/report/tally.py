@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from peewee import PostgresqlDatabase
 
 from ..models import ReportCount, ReportSlot, SchoolData, database
-from ..tenancy import current, data_key
+from ..tenancy import DEFAULT, current, data_key
 from .compute import STATUSES, Counts, offset_s, wanted_clauses, week_label
 from .units import TEACHER_NAMED, slots
 
@@ -73,7 +73,10 @@ def _window(since: datetime | None, cutoff: datetime | None, offset: int) -> tup
         conditions.append(f'"received_at" > {p}')
         params.append(since)
     hint = ' INDEXED BY "usagerecord_received_at"' if since is not None and not _pg() else ""
-    conditions.append(f'"board_id" IN (SELECT "id" FROM "board" WHERE "school" = {p})')
+    if current() == DEFAULT:  # the implicit school: every record but those of other schools' boards
+        conditions.append(f'"board_id" NOT IN (SELECT "id" FROM "board" WHERE "school" <> {p})')
+    else:
+        conditions.append(f'"board_id" IN (SELECT "id" FROM "board" WHERE "school" = {p})')
     params.append(current())
     return (f'(SELECT "kind", "class_id", "initiator", "duration_s", "data", {_local_seconds(offset)} AS e '
             f'FROM "usagerecord"{hint} WHERE {" AND ".join(conditions)})'), params
