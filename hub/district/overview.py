@@ -22,7 +22,7 @@ from peewee import fn
 from ..models import Board, BoardCheckpoint, SchoolData
 from ..report.compute import NOT_EVIDENCED
 from ..tenancy import acting_for, data_key
-from .schools import school_rows
+from .schools import school_rows, tenants
 
 FRESH = timedelta(minutes=10)
 ONLINE_WITHIN = timedelta(minutes=5)
@@ -97,23 +97,23 @@ def school_row(school: str, info: dict[str, Any], today: date | None = None) -> 
 
 
 def district_rows(refresh: bool = False, today: date | None = None) -> list[dict[str, Any]]:
-    """Every school's row, from the kept copy when younger than ``FRESH``."""
-    out = []
+    """Every school's row, from the kept copies (one query) when younger than ``FRESH``; the others rebuilt."""
     now = _now()
-    for info in school_rows():
-        key = data_key(CACHE_KEY, info["school"])
-        kept = None if refresh or today else SchoolData.get_or_none(SchoolData.key == key)
-        if kept is not None:
-            cached = json.loads(kept.value)
+    schools = tenants()
+    keys = {data_key(CACHE_KEY, s): s for s in schools}
+    kept: dict[str, dict[str, Any]] = {}
+    if not (refresh or today):
+        for row in SchoolData.select(SchoolData.key, SchoolData.value).where(SchoolData.key.in_(list(keys))):
+            cached = json.loads(row.value)
             if now - datetime.fromisoformat(cached["at"]) < FRESH:
-                out.append(cached["row"])
-                continue
-        row = school_row(info["school"], info, today)
+                kept[keys[row.key]] = cached["row"]
+    stale = [s for s in schools if s not in kept]
+    for info in school_rows(stale) if stale else []:
+        kept[info["school"]] = school_row(info["school"], info, today)
         if today is None:
-            SchoolData.upsert(key=key, value=json.dumps({"at": now.isoformat(), "row": row}, ensure_ascii=False),
-                              version=1)
-        out.append(row)
-    return out
+            SchoolData.upsert(key=data_key(CACHE_KEY, info["school"]), value=json.dumps(
+                {"at": now.isoformat(), "row": kept[info["school"]]}, ensure_ascii=False), version=1)
+    return [kept[s] for s in schools]
 
 
 def points_of(rows: list[dict[str, Any]]) -> list[str]:

@@ -46,18 +46,18 @@ def content_of(school: str) -> dict[str, Any] | None:
 def tenants() -> list[str]:
     """Every school of this hub: the district's schools, and the implicit one when it holds anything."""
     ids = [s.id for s in School.select(School.id).order_by(School.id)]
-    implicit = (content_of(DEFAULT) is not None or Board.select().where(Board.school == DEFAULT).exists()
-                or not ids)
+    implicit = (SchoolData.select().where(SchoolData.key == data_key("school", DEFAULT)).exists()
+                or Board.select().where(Board.school == DEFAULT).exists() or not ids)
     return ([DEFAULT] if implicit else []) + ids
 
 
-def school_rows() -> list[dict[str, Any]]:
-    """One row per school: id, name, district, classes, boards (enrolled), students."""
+def school_rows(only: list[str] | None = None) -> list[dict[str, Any]]:
+    """One row per school (of ``only``, default all): id, name, district, classes, boards (enrolled), students."""
     boards = dict(Board.select(Board.school, fn.COUNT(Board.id)).where(Board.state == "enrolled")
                   .group_by(Board.school).tuples())
     named = {s.id: s for s in School.select()}
     rows = []
-    for tenant in tenants():
+    for tenant in tenants() if only is None else only:
         content = content_of(tenant) or {}
         info = content.get("school", {})
         row = named.get(tenant)
