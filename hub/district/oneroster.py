@@ -21,7 +21,7 @@ from typing import Any
 from ..importers.apply import ImportResult, map_ids, plan, validate
 from ..importers.csvfile import Table, load_files, read_table
 from ..importers.errors import ImportRejected, Problems
-from ..importers.oneroster import COLUMNS, NEEDED, _Reader
+from ..importers.oneroster import COLUMNS, _Reader, read_tables
 from ..models import School, database
 from ..tenancy import acting_for
 
@@ -44,19 +44,6 @@ class SchoolPlan:
 class DistrictPlan:
     district: str
     schools: list[SchoolPlan]
-
-
-def _tables(path: Path, problems: Problems) -> dict[str, Table]:
-    files = load_files(path, list(COLUMNS), problems)
-    tables: dict[str, Table] = {}
-    for name, columns in COLUMNS.items():
-        if name in files:
-            table = read_table(files[name], name, problems, required=columns)
-            if table is not None:
-                tables[name] = table
-        elif name in NEEDED and path.exists():
-            problems.add(name, 0, 0, "file is missing from the OneRoster set")
-    return tables
 
 
 def _active(table: Table, kind: str) -> list:
@@ -105,9 +92,7 @@ def read_district(path: Path | str, grade_names: dict[str, str] | None = None) -
 
     path, problems = Path(path), Problems()
     grades = CEDS_GRADES if grade_names is None else grade_names
-    tables = _tables(path, problems)
-    if any(name not in tables for name in NEEDED):
-        problems.raise_if_any()
+    tables = read_tables(path, problems)
     orgs = tables["orgs.csv"]
     districts, schools = _active(orgs, "district"), _active(orgs, "school")
     if len(districts) != 1:
