@@ -56,6 +56,9 @@ def claim_board(code: str, room_id: str, class_id: str | None, name: str = "") -
         raise EnrollmentError(f"room {room_id!r} does not exist", 404)
     if class_id and class_id not in {c["id"] for c in school["classes"]}:
         raise EnrollmentError(f"class {class_id!r} does not exist", 404)
+    held = Claim.get_or_none(Claim.code == code)
+    if held is not None and held.school != current():
+        raise EnrollmentError("this claim code is held by another school", 409)
     Claim.insert(code=code, room_id=room_id, class_id=class_id or None, name=name, created_at=_now(),
                  school=current()).on_conflict(
         conflict_target=[Claim.code], update={Claim.room_id: room_id, Claim.class_id: class_id or None,

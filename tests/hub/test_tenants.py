@@ -206,3 +206,15 @@ def test_evidence_is_exported_per_school(hub_app, two_schools, school, tmp_path)
     unknown = CliRunner().invoke(main, ["hub", "export-evidence", *hub_args(hub_app), "--school", "NOPE",
                                         "--term", term, "--out", str(tmp_path / "x.zip")])
     assert unknown.exit_code != 0 and "no school 'NOPE'" in unknown.output
+
+
+def test_a_school_cannot_take_over_another_schools_claim(hub_app, two_schools):
+    from hub.enrollment import EnrollmentError, claim_board
+    from hub.models import Claim
+    from hub.tenancy import acting_for
+
+    with acting_for(A):
+        claim_board("WXYZ-2345", "R101", None)
+    with acting_for(B), pytest.raises(EnrollmentError, match="another school"):
+        claim_board("WXYZ-2345", "R102", None)
+    assert (Claim.get_by_id("WXYZ-2345").school, Claim.get_by_id("WXYZ-2345").room_id) == (A, "R101")
