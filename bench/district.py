@@ -106,8 +106,10 @@ def run(db_kind: str, schools: int, classes: int, records: int, repeats: int, wo
         start = time.perf_counter()
         seed(schools, classes, records, db_kind)
         seeded = time.perf_counter() - start
+        print(f"  seeded {schools} schools in {seeded:.1f} s", flush=True)  # a long run shows where it is
         client = signed_in(app)
         cold = timed_get(client, "/district?refresh=1")
+        print(f"  district page built cold in {cold:.1f} s", flush=True)
         warm = [timed_get(client, "/district") for _ in range(repeats)]
         as_of = report_bench.TERM_START + timedelta(weeks=report_bench.WEEKS)
         one = []
