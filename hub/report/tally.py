@@ -268,5 +268,6 @@ def counts_between(first_week: int, last_week: int, unit_ids: list[str] | None =
 
 def kinds_held(kinds: list[str]) -> list[str]:
     """Of ``kinds``, those the hub holds any record of: a point becomes evidence once a board writes its kinds."""
-    return sorted(k for k in kinds if ReportCount.select().where(
-        (ReportCount.clause == f"kind:{k}") & (ReportCount.school == current())).exists())
+    held = ReportCount.select(ReportCount.clause).distinct().where(
+        (ReportCount.school == current()) & ReportCount.clause.in_([f"kind:{k}" for k in kinds]))
+    return sorted(row.clause[5:] for row in held)  # one query, not one per kind
