@@ -27,8 +27,18 @@ def overview():
     if request.args.get("format") == "csv":
         return Response(_csv(rows, points), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment; filename=district.csv"})
+    if request.args.get("format") == "pdf":
+        from .pdf import district_pdf
+
+        return Response(district_pdf(rows, points, level_class, "区县常态化应用概览 District overview"),
+                        mimetype="application/pdf", headers={"Content-Disposition": "attachment; filename=district.pdf"})
     return render_template("district.html", rows=rows, points=points, sort=column, desc=descending,
-                           level_class=lambda level: LEVEL_CLASS.get(level, "l1"))
+                           level_class=level_class)
+
+
+def level_class(level: str) -> str:
+    """The cell's colour class: green, yellow, red, grey (as on the page and in the PDF)."""
+    return LEVEL_CLASS.get(level, "l1")
 
 
 def _csv(rows: list[dict], points: list[str]) -> str:

@@ -72,3 +72,12 @@ def test_the_page_sorts_colours_links_and_exports(district):
     lines = text.strip().splitlines()
     assert len(lines) == 4 and any(line.startswith(f"{B},乙中学") for line in lines)
     assert "2.1.10" in lines[0]
+
+
+def test_the_page_prints_as_an_a4_landscape_pdf(district):
+    app, _ = district
+    client = app.test_client()
+    sign_in(client, app, "reviewer", "district_reviewer")
+    pdf = client.get("/district?format=pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert b"STSong-Light" in pdf.data and b"/MediaBox [ 0 0 841.8898 595.2756 ]" in pdf.data
