@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.conftest import TlsHub, browser_session, try_login
+from tests.security.conftest import TlsHub, browser_session, csrf_from, try_login
 
 pytestmark = pytest.mark.integration
 PASSWORD = "a-long-password"
@@ -72,6 +72,38 @@ def test_password_guesses_for_an_account_meet_a_delay_real_or_not(hub_with_admin
     for name in ("admin", "ghost"):
         assert [(e, ok) for e, actor, ok in log if actor == name] == \
             [("login.failed", 0)] * failures[name] + [("login.throttled", 0)] * 2
+
+
+def test_it_staff_unlock_a_locked_account_at_once(hub_with_admin):
+    session = browser_session(hub_with_admin)
+    statuses = until_refused(lambda i: try_login(session, hub_with_admin, "admin", f"guess-{i}").status_code, 3)
+    assert statuses[-1] == 429 and try_login(session, hub_with_admin, "admin", PASSWORD).status_code == 429
+    assert "1 counter(s) cleared" in hub_with_admin.cli("unlock", "admin")
+    assert "nothing to unlock" in hub_with_admin.cli("unlock", "admin")
+    signed_in = try_login(browser_session(hub_with_admin), hub_with_admin, "admin", PASSWORD)
+    assert signed_in.status_code == 302
+    assert signed_in.headers["Strict-Transport-Security"] == "max-age=31536000"  # served over HTTPS
+    assert [row for row in hub_with_admin.access_log() if row[0] == "unlock"] == [("unlock", "cli", 1)] * 2
+
+
+def test_guardian_codes_and_passwords_meet_the_same_throttle(tls_hub):
+    """The family page faces the internet: its one-time codes and guardian passwords are charged like the console's."""
+    session = browser_session(tls_hub)
+
+    def form(path: str, **fields: str):
+        token = csrf_from(session.get(tls_hub.url + "/family/").text)
+        return session.post(tls_hub.url + path, data={"csrf": token, **fields}, allow_redirects=False)
+
+    codes = until_refused(lambda i: form("/family/enrol", code=f"WRONG{i:05d}", login="guesser",
+                                         password="long-password").status_code, 10)
+    assert_free_then_refused(codes, 10, refused_status=400)
+    passwords = until_refused(lambda i: form("/family/login", login="someone", password=f"guess-{i}").status_code, 3)
+    assert_free_then_refused(passwords, 3)
+    refused = form("/family/login", login="someone", password="guess-x")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    events = [event for event, _actor, _ok in tls_hub.access_log()]
+    assert events.count("family.enrol.failed") == len(codes) - 1 and "family.enrol.throttled" in events
+    assert events.count("family.login.failed") == len(passwords) - 1 and "family.login.throttled" in events
 
 
 def test_a_spray_over_many_names_from_one_address_is_slowed(hub_with_admin):
