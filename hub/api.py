@@ -17,6 +17,7 @@ from .enrollment import EnrollmentError, enroll, claim_board, console_user_for_t
 from .ingest import ChainGap, LogConflict, ingest_batch, ingest_checkpoint
 from .models import Board, BundleRejection
 from .security import throttle
+from .tenancy import acting_for, serve_school
 from .witness.forward import forward_checkpoint_later
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -46,6 +47,7 @@ def board_request(board_id: str) -> Board | Response:
     if signer != board_id:
         return problem(403, "forbidden", "a board may only use its own endpoints")
     board = Board.get_by_id(board_id)
+    serve_school(board.school)  # everything this request reads is the board's own school's
     if board.state == "revoked":
         return problem(403, "board revoked", "this board was revoked on the hub; re-enroll it")
     now = _now()
@@ -105,15 +107,22 @@ def claim():
         log_access("api.throttled", address=address, ok=False, detail=str(exc))
         return too_many(exc)
     user = console_user_for_token(request.headers.get("Authorization", ""))
-    if user is None or user.role != "admin":
+    if user is None or user.role not in ("admin", "district_admin"):
         log_access("api.failed", address=address, ok=False, detail="POST /api/v1/claims")
         return problem(401, "not authenticated", "an admin's API token is needed (Authorization: Bearer …)")
     throttle.cleared(None, [keys[0][0]])
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, "bad request", "body must be a JSON object")
+    from .district.access import user_school_for_api
+
+    school = user_school_for_api(user, body.get("school"))
+    if school is None:
+        return problem(403, "forbidden", "this token may not claim boards for that school")
     try:
-        claim_board(body.get("claim_code", ""), body.get("room_id", ""), body.get("class_id"), body.get("name", ""))
+        with acting_for(school):
+            claim_board(body.get("claim_code", ""), body.get("room_id", ""), body.get("class_id"),
+                        body.get("name", ""))
     except EnrollmentError as exc:
         return problem(exc.status, "claim refused", str(exc))
     log_access("claim", actor=user.username, address=address, detail=str(body.get("claim_code", ""))[:20])

@@ -48,6 +48,8 @@ def create_app(config: HubConfig) -> Flask:
     app.register_blueprint(broadcast_blueprint)
     from .classlife.web import classlife_blueprint
     app.register_blueprint(classlife_blueprint)
+    from .district.web import district_blueprint
+    app.register_blueprint(district_blueprint)
     from .family import register as register_family
     register_family(app)
     return app

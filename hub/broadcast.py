@@ -21,6 +21,7 @@ from protocol.records import format_time
 
 from .bundles import school_content
 from .models import Board, CommandLog
+from .tenancy import current
 
 MAX_MEDIA_BYTES = 50 * 1024 * 1024
 SOUND_MAGIC = (b"RIFF", b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"OggS", b"fLaC")
@@ -66,7 +67,8 @@ def zones() -> list[tuple[str, str]]:
             found.append((zone_name("floor", building, floor), f"{building} {floor} 层"))
     for grade in sorted({c.get("grade") for c in school["classes"] if c.get("grade")}):
         found.append((zone_name("grade", grade), f"{grade} 年级"))
-    for board in Board.select(Board.id, Board.name, Board.room_id).where(Board.state == "enrolled").order_by(Board.id):
+    for board in Board.select(Board.id, Board.name, Board.room_id).where(
+            (Board.state == "enrolled") & (Board.school == current())).order_by(Board.id):
         found.append((zone_name("board", board.id), f"{board.name or board.id} ({board.room_id or '—'})"))
     return found
 

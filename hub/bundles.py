@@ -14,6 +14,7 @@ from protocol.records import format_time
 
 from .classlife.store import for_class as class_life_for
 from .models import Board, Notice, SchoolData
+from .tenancy import acting_for, data_key
 
 EMPTY_SCHOOL = {"school": {"id": "SCHOOL", "name": "未命名学校", "timezone": "Asia/Shanghai", "language": "zh-CN"},
                 "calendar": {"terms": [], "holidays": [], "workdays": []}, "bell_schedules": [], "rooms": [],
@@ -22,7 +23,8 @@ EMPTY_SCHOOL = {"school": {"id": "SCHOOL", "name": "未命名学校", "timezone"
 
 
 def school_content() -> dict[str, Any]:
-    row = SchoolData.get_or_none(SchoolData.key == "school")
+    """The content of the school this request works for (hub/tenancy.py)."""
+    row = SchoolData.get_or_none(SchoolData.key == data_key("school"))
     return json.loads(row.value) if row else dict(EMPTY_SCHOOL)
 
 
@@ -36,7 +38,7 @@ def _iso(dt: datetime | None) -> str | None:
 
 def notice_rows(board: Board, grade: str | None) -> list[dict[str, Any]]:
     out = []
-    for n in Notice.select().order_by(Notice.id):
+    for n in Notice.select().where(Notice.school == board.school).order_by(Notice.id):
         scope, value = n.audience_scope, n.audience_value
         if scope == "school" or (scope == "grade" and value == grade) or \
                 (scope == "class" and value == board.class_id) or (scope == "board" and value == board.id):
@@ -54,12 +56,14 @@ def board_content(board: Board) -> dict[str, Any]:
     room = board.room_id or (group or {}).get("home_room_id")
     lessons = [x for x in school["lessons"] if x["class_id"] == board.class_id or x.get("room_id") == room]
     class_ids = {x["class_id"] for x in lessons} | ({board.class_id} if group else set())
+    students = [s for s in school["students"] if s["class_id"] == board.class_id]
+    roster = {s["id"] for s in students}
     return {
         "schema": "classboard.bundle/1", "board_id": board.id, "issued_at": format_time(datetime.now(timezone.utc)),
         "school": school["school"], "calendar": school["calendar"], "bell_schedules": school["bell_schedules"],
         "rooms": school["rooms"], "teachers": school["teachers"],
         "classes": [c for c in school["classes"] if c["id"] in class_ids],
-        "students": [s for s in school["students"] if s["class_id"] == board.class_id],
+        "students": students,
         "lessons": lessons,
         "overrides": [o for o in school.get("overrides", []) if o["class_id"] in class_ids],
         "notices": notice_rows(board, (group or {}).get("grade")),
@@ -67,7 +71,8 @@ def board_content(board: Board) -> dict[str, Any]:
         "broadcasts": school.get("broadcasts", []),
         "settings": dict(school.get("settings", {}), class_id=board.class_id, room_id=room),
         "class_life": class_life_for(board.class_id),
-        "family_messages": _family().bundle_section(board.class_id),
+        # family messages are kept by class id, which two schools of a district may share: only this roster's
+        "family_messages": [m for m in _family().bundle_section(board.class_id) if m.get("student_id") in roster],
     }
 
 
@@ -88,7 +93,8 @@ class BundleCache:
     @staticmethod
     def _inputs(board: Board) -> tuple:
         version = SchoolData.select(fn.SUM(SchoolData.version)).scalar() or 0
-        notices = Notice.select(fn.COUNT(Notice.id), fn.MAX(Notice.updated_at)).tuples().get()
+        notices = Notice.select(fn.COUNT(Notice.id), fn.MAX(Notice.updated_at)).where(
+            Notice.school == board.school).tuples().get()
         return (version, notices, board.class_id, board.room_id, _family().bundle_inputs(board.class_id))
 
     def envelope(self, board: Board) -> dict[str, Any]:
@@ -97,7 +103,8 @@ class BundleCache:
             cached = self._cache.get(board.id)
             if cached and cached[0] == inputs:
                 return cached[1]
-        content = board_content(board)
+        with acting_for(board.school):  # the board's own school, whoever asks
+            content = board_content(board)
         content["issued_at"] = "1970-01-01T00:00:00.000Z"  # the etag follows the content, not the clock
         envelope = sign_bundle(content, self.key)
         with self._lock:

@@ -15,6 +15,15 @@ DATA = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_
 DB_URL = click.option("--db-url", default="", envvar="CLASSBOARD_HUB_DB_URL",
                       help="PostgreSQL URL, e.g. postgresql://hub:secret@127.0.0.1:5432/classboard (default: SQLite).")
 
+SCHOOL = click.option("--school", default="", help="The school (on a district hub; see 'hub schools').")
+
+
+def _known_school(school: str) -> None:
+    from .district.access import school_exists
+
+    if not school_exists(school):
+        raise click.ClickException(f"no school {school!r}: see 'classboard hub schools'")
+
 
 def open_hub(data_dir: Path, db_url: str, **extra):
     from .app import create_app
@@ -28,7 +37,8 @@ class LazyHubGroup(click.Group):
     LAZY = {"report": "hub.report.cli:report", "rules": "hub.report.cli:rules", "import": "hub.importers.cli:import_group",
             "export-evidence": "hub.evidence.cli:export_evidence", "xapi-forward": "hub.xapi.cli:xapi_forward",
             "release": "hub.releases_cli:release", "broadcast": "hub.broadcast_cli:broadcast",
-            "page": "hub.broadcast_cli:page", "family": "hub.family.cli:family_group"}
+            "page": "hub.broadcast_cli:page", "family": "hub.family.cli:family_group",
+            "schools": "hub.district.cli:schools"}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.LAZY))
@@ -137,13 +147,17 @@ def fingerprint(data_dir: Path, cert: Path | None) -> None:
 @DB_URL
 @click.option("--from-json", "source", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="School content in the bundle shape (see protocol/schemas/bundle.schema.json).")
-def seed(data_dir: Path, db_url: str, source: Path) -> None:
+@SCHOOL
+def seed(data_dir: Path, db_url: str, source: Path, school: str) -> None:
     """Load a school's content (calendar, classes, rooms, people, timetable) from JSON."""
     from .school import SchoolDataError, replace_school
+    from .tenancy import acting_for
 
     open_hub(data_dir, db_url)
+    _known_school(school)
     try:
-        counts = replace_school(json.loads(source.read_text(encoding="utf-8")))
+        with acting_for(school):
+            counts = replace_school(json.loads(source.read_text(encoding="utf-8")))
     except (SchoolDataError, ValueError) as exc:
         raise click.ClickException(f"{source}: {exc}") from None
     click.echo("loaded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -157,27 +171,34 @@ def token() -> None:
 @token.command(name="create")
 @DATA
 @DB_URL
-def token_create(data_dir: Path, db_url: str) -> None:
+@SCHOOL
+def token_create(data_dir: Path, db_url: str, school: str) -> None:
     """Print a new school enrollment token (put it into the boot-partition config)."""
     from .enrollment import create_token
+    from .tenancy import acting_for
 
     open_hub(data_dir, db_url)
-    click.echo(create_token())
+    _known_school(school)
+    with acting_for(school):
+        click.echo(create_token())
 
 
 @hub.command(name="create-user")
 @DATA
 @DB_URL
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "teacher", "viewer"]), default="admin", show_default=True)
+@click.option("--role", type=click.Choice(["admin", "teacher", "viewer", "district_admin", "district_reviewer"]),
+              default="admin", show_default=True)
+@SCHOOL
 @click.password_option()
-def create_user_cmd(data_dir: Path, db_url: str, username: str, role: str, password: str) -> None:
-    """Create or reset a console user; prints their API token once."""
+def create_user_cmd(data_dir: Path, db_url: str, username: str, role: str, school: str, password: str) -> None:
+    """Create or reset a console user (of --school, or of the whole district); prints their API token once."""
     from .console import create_user
 
     open_hub(data_dir, db_url)
+    _known_school(school)
     try:
-        token_ = create_user(username, password, role)
+        token_ = create_user(username, password, role, school)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"user {username} ({role}) saved; API token: {token_}")

@@ -17,17 +17,18 @@ from .bundles import school_content
 from .enrollment import EnrollmentError, claim_board
 from .security import throttle
 from .security.redirects import local_path
+from .district.access import ROLE_RANK, school_for
 from .models import Board, BundleRejection, CommandLog, ConsoleUser, Notice, UsageRecord
+from .tenancy import DEFAULT, current, serve_school
 
 console = Blueprint("console", __name__)
 hasher = PasswordHasher()
 ONLINE_WITHIN = timedelta(minutes=5)
-ROLE_RANK = {"viewer": 0, "teacher": 1, "admin": 2}
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def create_user(username: str, password: str, role: str = "admin") -> str:
-    """Create or reset a console user; returns a new API token (shown once)."""
+def create_user(username: str, password: str, role: str = "admin", school: str = DEFAULT) -> str:
+    """Create or reset a console user of ``school`` (ignored for district roles); returns a new API token."""
     import hashlib
 
     if role not in ROLE_RANK:
@@ -35,7 +36,7 @@ def create_user(username: str, password: str, role: str = "admin") -> str:
     if len(password) < 8:
         raise ValueError("password must be at least 8 characters")
     token = "cbu_" + secrets.token_urlsafe(24)
-    ConsoleUser.upsert(username=username, password_hash=hasher.hash(password), role=role,
+    ConsoleUser.upsert(username=username, password_hash=hasher.hash(password), role=role, school=school,
                        api_token_hash=hashlib.sha256(token.encode()).hexdigest())
     return token
 
@@ -49,6 +50,7 @@ def needs(role: str):
                 return redirect(url_for("console.login", next=request.path))
             if ROLE_RANK[user.role] < ROLE_RANK[role]:
                 abort(403)
+            serve_school(school_for(user))
             sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf")  # header: scripts' POSTs
             if request.method not in SAFE_METHODS and (not sent or sent != session.get("csrf")):
                 abort(400, "CSRF token missing or wrong; reload the page")
@@ -116,18 +118,31 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def school_boards():
+    """The boards of the school this request works in."""
+    return Board.select().where(Board.school == current())
+
+
+def _own_board(board_id: str) -> None:
+    """Another school's board is as absent as an unknown one (404), so ids of other schools are not confirmed."""
+    if not school_boards().where(Board.id == board_id).exists():
+        abort(404)
+
+
 @console.get("/")
 @needs("viewer")
 def boards():
     now = _now()
     rows = []
-    for b in Board.select().order_by(Board.room_id, Board.id):
+    for b in Board.select().where(Board.school == current()).order_by(Board.room_id, Board.id):
         health = json.loads(b.health or "{}")
         rows.append({"b": b, "online": bool(b.last_seen and now - b.last_seen < ONLINE_WITHIN), "health": health})
-    rejections = BundleRejection.select().order_by(BundleRejection.at.desc()).limit(10)
+    rejections = (BundleRejection.select().join(Board, on=(Board.id == BundleRejection.board_id))
+                  .where(Board.school == current()).order_by(BundleRejection.at.desc()).limit(10))
     school = school_content()
     return render_template("boards.html", rows=rows, rejections=rejections, rooms=school["rooms"],
-                           classes=school["classes"], records=UsageRecord.select().count(),
+                           classes=school["classes"], records=UsageRecord.select().join(
+                               Board, on=(Board.id == UsageRecord.board_id)).where(Board.school == current()).count(),
                            tls_fingerprint=current_app.config.get("TLS_FINGERPRINT", ""))
 
 
@@ -146,6 +161,7 @@ def claim():
 @console.post("/boards/<board_id>/revoke")
 @needs("admin")
 def revoke(board_id: str):
+    _own_board(board_id)
     Board.update(state="revoked").where(Board.id == board_id).execute()
     current_app.config["BROKER"].boards_changed()  # its broker user goes at once, not at the next restart
     log_access("revoke", actor=session.get("user", ""), address=request.remote_addr or "", detail=board_id)
@@ -159,6 +175,7 @@ def command(board_id: str):
     name = request.form.get("command", "")
     if name not in ("screen_on", "screen_off", "sync_now", "reboot"):
         abort(400, "unknown command")
+    _own_board(board_id)
     sent = current_app.config["PUSH"].command(school_content()["school"]["id"], board_id, name)
     CommandLog.create(at=_now(), user=session["user"], target=board_id, command=name)
     flash(f"{name} → {board_id}: {'已发送 / sent' if sent else '未连接消息服务器，班牌将在下次同步时执行 / no broker'}")
@@ -170,8 +187,8 @@ def command(board_id: str):
 def notices():
     school = school_content()
     grades = sorted({c.get("grade", "") for c in school["classes"] if c.get("grade")})
-    return render_template("notices.html", notices=Notice.select().order_by(Notice.updated_at.desc()),
-                           classes=school["classes"], grades=grades, boards=Board.select())
+    return render_template("notices.html", notices=Notice.select().where(Notice.school == current()).order_by(
+        Notice.updated_at.desc()), classes=school["classes"], grades=grades, boards=school_boards())
 
 
 def _local(text: str, zone: ZoneInfo) -> datetime | None:
@@ -201,10 +218,10 @@ def add_notice():
     Notice.create(id=f"HN-{uuid.uuid4().hex[:12]}", title=title, body=body, format=form.get("format", "text"),
                   priority=min(100, max(0, int(form.get("priority") or 0))), audience_scope=scope,
                   audience_value=form.get("value") or None, starts_at=starts, ends_at=ends, emergency=emergency,
-                  author=session["user"], updated_at=_now())
+                  author=session["user"], updated_at=_now(), school=current())
     push = current_app.config["PUSH"]
     school_id = school["school"]["id"]
-    push.poke(school_id, [b.id for b in Board.select(Board.id).where(Board.state == "enrolled")])
+    push.poke(school_id, [b.id for b in school_boards().where(Board.state == "enrolled")])
     if emergency:
         push.alert(school_id, title, body)
     flash("通知已发布，班牌将在几秒内显示 / Notice published")
@@ -214,13 +231,13 @@ def add_notice():
 @console.post("/notices/<notice_id>/end")
 @needs("teacher")
 def end_notice(notice_id: str):
-    notice = Notice.get_or_none(Notice.id == notice_id) or abort(404)
+    notice = Notice.get_or_none((Notice.id == notice_id) & (Notice.school == current())) or abort(404)
     Notice.update(ends_at=_now(), updated_at=_now()).where(Notice.id == notice_id).execute()
     push = current_app.config["PUSH"]
     school_id = school_content()["school"]["id"]
     if notice.emergency:
         push.clear_alert(school_id)
-    push.poke(school_id, [b.id for b in Board.select(Board.id).where(Board.state == "enrolled")])
+    push.poke(school_id, [b.id for b in school_boards().where(Board.state == "enrolled")])
     return redirect(url_for("console.notices"))
 
 

@@ -38,6 +38,8 @@ def open_database(url: str):
     database.initialize(db)
     db.connect(reuse_if_open=True)
     db.create_tables(ALL_MODELS, safe=True)
+    from .district.upgrade import add_school_columns
+    add_school_columns(db)  # a hub made before schools were tenants
     for name in FEATURE_TABLES:
         feature = importlib.import_module(name)
         db.create_tables(feature.MODELS, safe=True)

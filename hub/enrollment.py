@@ -16,6 +16,7 @@ from typing import Any
 from protocol.keys import load_public, public_text
 
 from .models import Board, Claim, ConsoleUser, EnrollmentToken
+from .tenancy import DEFAULT, acting_for, current
 
 CLAIM_CODE = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$")
 BOARD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -32,14 +33,16 @@ def _now() -> datetime:
 
 
 def create_token() -> str:
+    """A token enrolling boards into the current school (hub/tenancy.py)."""
     token = "cbt_" + secrets.token_urlsafe(24)
-    EnrollmentToken.create(token=hashlib.sha256(token.encode()).hexdigest(), created_at=_now())
+    EnrollmentToken.create(token=hashlib.sha256(token.encode()).hexdigest(), created_at=_now(), school=current())
     return token
 
 
-def _token_valid(token: str) -> bool:
+def _token_school(token: str) -> str | None:
+    """The school a valid token enrolls into; None for an unknown or revoked token."""
     row = EnrollmentToken.get_or_none(EnrollmentToken.token == hashlib.sha256(token.encode()).hexdigest())
-    return row is not None and not row.revoked
+    return row.school if row is not None and not row.revoked else None
 
 
 def claim_board(code: str, room_id: str, class_id: str | None, name: str = "") -> None:
@@ -53,8 +56,13 @@ def claim_board(code: str, room_id: str, class_id: str | None, name: str = "") -
         raise EnrollmentError(f"room {room_id!r} does not exist", 404)
     if class_id and class_id not in {c["id"] for c in school["classes"]}:
         raise EnrollmentError(f"class {class_id!r} does not exist", 404)
-    Claim.insert(code=code, room_id=room_id, class_id=class_id or None, name=name, created_at=_now()).on_conflict(
-        conflict_target=[Claim.code], update={Claim.room_id: room_id, Claim.class_id: class_id or None}).execute()
+    held = Claim.get_or_none(Claim.code == code)
+    if held is not None and held.school != current():
+        raise EnrollmentError("this claim code is held by another school", 409)
+    Claim.insert(code=code, room_id=room_id, class_id=class_id or None, name=name, created_at=_now(),
+                 school=current()).on_conflict(
+        conflict_target=[Claim.code], update={Claim.room_id: room_id, Claim.class_id: class_id or None,
+                                              Claim.school: current()}).execute()
 
 
 def _class_for_room(room_id: str | None) -> str | None:
@@ -67,8 +75,7 @@ def _class_for_room(room_id: str | None) -> str | None:
 
 
 def enroll(body: dict[str, Any], config) -> dict[str, Any]:
-    from .bundles import school_id
-
+    """Enroll into the school of the token or claim used (a board never changes school without IT staff)."""
     board_id, key_text = body.get("board_id"), body.get("public_key")
     if not isinstance(board_id, str) or not BOARD_ID.match(board_id):
         raise EnrollmentError("board_id is missing or not a plain identifier")
@@ -77,6 +84,28 @@ def enroll(body: dict[str, Any], config) -> dict[str, Any]:
     except (ValueError, TypeError):
         raise EnrollmentError("public_key must be base64url of a 32-byte Ed25519 key") from None
     existing = Board.get_or_none(Board.id == board_id)
+    school = _school_of(body, existing)
+    if existing is not None and school is not None and existing.school != school:
+        raise EnrollmentError("this board is enrolled in another school; revoke it there first", 403)
+    with acting_for(existing.school if school is None and existing is not None else school or DEFAULT):
+        return _enroll(body, config, board_id, key_text, existing)
+
+
+def _school_of(body: dict[str, Any], existing: Board | None) -> str | None:
+    """The school named by the token or claim code in ``body`` (None: neither names one)."""
+    token, code = body.get("enrollment_token"), body.get("claim_code")
+    if token and isinstance(token, str):
+        return _token_school(token)
+    if code:
+        claim = Claim.get_or_none(Claim.code == str(code).upper())
+        if claim is not None and claim.used_by in (None, body.get("board_id")):
+            return claim.school
+    return None
+
+
+def _enroll(body: dict[str, Any], config, board_id: str, key_text: str, existing: Board | None) -> dict[str, Any]:
+    from .bundles import school_id
+
     if existing is not None and existing.public_key != key_text:
         raise EnrollmentError("this board id is enrolled with a different key; revoke it on the hub first", 403)
     if existing is not None and existing.state == "revoked":
@@ -85,7 +114,7 @@ def enroll(body: dict[str, Any], config) -> dict[str, Any]:
     name = str(body.get("name", ""))[:100]
     token, code = body.get("enrollment_token"), body.get("claim_code")
     if token:
-        if not isinstance(token, str) or not _token_valid(token):
+        if not isinstance(token, str) or _token_school(token) is None:
             raise EnrollmentError("enrollment token is not valid", 403)
         room_id = str(body.get("room") or "") or None
         class_id = _class_for_room(room_id)
@@ -103,7 +132,8 @@ def enroll(body: dict[str, Any], config) -> dict[str, Any]:
     else:
         room_id, class_id = existing.room_id, existing.class_id
     Board.insert(id=board_id, public_key=key_text, name=name, room_id=room_id, class_id=class_id,
-                 state="enrolled", enrolled_at=_now(), version=str(body.get("version", ""))[:40]).on_conflict(
+                 state="enrolled", enrolled_at=_now(), version=str(body.get("version", ""))[:40],
+                 school=current()).on_conflict(
         conflict_target=[Board.id],
         update={Board.room_id: room_id, Board.class_id: class_id, Board.name: name}).execute()
     mqtt = {"host": config.mqtt_host, "port": config.mqtt_port} if config.mqtt_host else None

@@ -25,6 +25,20 @@ class BaseModel(Model):
         return cls.insert(**row).on_conflict(conflict_target=[pk], preserve=rest).execute()
 
 
+class School(BaseModel):
+    """A school of the district this hub serves; a single-school hub has none (hub/tenancy.py: DEFAULT)."""
+
+    id = CharField(primary_key=True)  # the content's school id: it names the school's MQTT topics
+    name = CharField()
+    district = CharField(default="")
+    created_at = DateTimeField()
+
+
+def school_column() -> CharField:
+    """The tenant dimension: which school a row belongs to ("" is the implicit school of a one-school hub)."""
+    return CharField(default="", index=True)
+
+
 class SchoolData(BaseModel):
     """Named JSON documents: ``school`` (the content in bundle shape), ``settings``."""
 
@@ -36,6 +50,7 @@ class SchoolData(BaseModel):
 class Notice(BaseModel):
     id = CharField(primary_key=True)
     title = CharField()
+    school = school_column()
     body = TextField(default="")
     format = CharField(default="text")
     priority = IntegerField(default=0)
@@ -51,6 +66,7 @@ class Notice(BaseModel):
 class Board(BaseModel):
     id = CharField(primary_key=True)
     public_key = CharField()
+    school = school_column()
     name = CharField(default="")
     room_id = CharField(null=True)
     class_id = CharField(null=True)
@@ -73,6 +89,7 @@ class Claim(BaseModel):
 
     code = CharField(primary_key=True)
     room_id = CharField()
+    school = school_column()
     class_id = CharField(null=True)
     name = CharField(default="")
     created_at = DateTimeField()
@@ -82,6 +99,7 @@ class Claim(BaseModel):
 class EnrollmentToken(BaseModel):
     token = CharField(primary_key=True)
     created_at = DateTimeField()
+    school = school_column()
     revoked = BooleanField(default=False)
 
 
@@ -131,7 +149,8 @@ class BundleRejection(BaseModel):
 class ConsoleUser(BaseModel):
     username = CharField(primary_key=True)
     password_hash = CharField()
-    role = CharField(default="viewer")  # admin | teacher | viewer
+    school = school_column()
+    role = CharField(default="viewer")  # admin | teacher | viewer | district_admin | district_reviewer
     api_token_hash = CharField(null=True)
 
 
@@ -184,6 +203,7 @@ class ReportCount(BaseModel):
     ``broadcast`` rows count every record by who started it. Kept up to date
     incrementally from newly received records (hub/report/tally.py).
     """
+    school = CharField(default="")
     clause = CharField()
     unit = CharField()
     week = IntegerField()  # weeks since Monday 1970-01-05, in the school's zone
@@ -191,11 +211,12 @@ class ReportCount(BaseModel):
 
     class Meta:
         primary_key = False
-        indexes = ((("clause", "unit", "week"), True), (("unit", "week"), False))
+        indexes = ((("school", "clause", "unit", "week"), True), (("school", "unit", "week"), False))
 
 
 class ReportSlot(BaseModel):
     """The timetable as time windows, so the report's SQL finds a record's subject and teacher."""
+    school = CharField(default="")
     class_id = CharField()
     weekday = IntegerField()
     start_min = IntegerField()
@@ -208,7 +229,7 @@ class ReportSlot(BaseModel):
 
     class Meta:
         primary_key = False
-        indexes = ((("class_id", "weekday"), False),)
+        indexes = ((("school", "class_id", "weekday"), False),)
 
 
 class BoardHour(BaseModel):
@@ -241,6 +262,6 @@ class GroupOffer(BaseModel):
     version = CharField()
 
 
-ALL_MODELS = [SchoolData, Notice, Board, Claim, EnrollmentToken, UsageRecord, BundleRejection, ConsoleUser,
+ALL_MODELS = [School, SchoolData, Notice, Board, Claim, EnrollmentToken, UsageRecord, BundleRejection, ConsoleUser,
               CommandLog, AccessLog, ReportCount, ReportSlot, BoardHour, Release, GroupOffer, BoardCheckpoint,
               Throttle, BrokerCredential]

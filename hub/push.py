@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,7 +40,9 @@ class Pusher:
                     return None
                 import paho.mqtt.client as mqtt
 
-                client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="classboard-hub")
+                client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"classboard-hub-{uuid.uuid4().hex[:12]}")
+                # (one id per process: the broker closes an older connection with the same id, so hub processes
+                # sharing one id would push each other off)
                 client.reconnect_delay_set(1, 30)
                 if self.username:
                     client.username_pw_set(self.username, self.password)

@@ -7,6 +7,7 @@ from typing import Any
 from protocol.bundle import BundleError, check_content
 
 from .models import Notice, SchoolData, database
+from .tenancy import DEFAULT, current, data_key
 
 SECTIONS = ("rooms", "classes", "teachers", "students", "lessons")
 
@@ -31,13 +32,15 @@ def check_school(content: dict[str, Any]) -> dict[str, Any]:
 
 def replace_school(content: dict[str, Any]) -> dict[str, int]:
     """Check the content exactly as boards will, then store it in one transaction."""
+    if current() != DEFAULT and content.get("school", {}).get("id") != current():
+        raise SchoolDataError(f"school.id must be {current()!r}: it names this school's boards' MQTT topics")
     probe = check_school(content)
     from datetime import datetime, timezone
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     with database.atomic():
-        row = SchoolData.get_or_none(SchoolData.key == "school")
+        row = SchoolData.get_or_none(SchoolData.key == data_key("school"))
         version = (row.version + 1) if row else 1
-        SchoolData.upsert(key="school", value=json.dumps(probe | {"notices": []}, ensure_ascii=False),
+        SchoolData.upsert(key=data_key("school"), value=json.dumps(probe | {"notices": []}, ensure_ascii=False),
                           version=version)
         for n in content.get("notices", []):
             audience = n.get("audience", {"scope": "school"})
@@ -47,6 +50,6 @@ def replace_school(content: dict[str, Any]) -> dict[str, int]:
                           starts_at=datetime.fromisoformat(n["starts_at"].replace("Z", "+00:00")).replace(tzinfo=None),
                           ends_at=(datetime.fromisoformat(n["ends_at"].replace("Z", "+00:00")).replace(tzinfo=None)
                                    if n.get("ends_at") else None),
-                          emergency=n.get("emergency", False), author="import", updated_at=now
+                          emergency=n.get("emergency", False), author="import", updated_at=now, school=current()
                           )
     return {k: len(content.get(k, [])) for k in SECTIONS} | {"notices": len(content.get("notices", []))}

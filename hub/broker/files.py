@@ -66,9 +66,11 @@ def board_zones(board: Board, school: dict[str, Any]) -> list[str]:
     return zones
 
 
-def acl_lines(school_id: str, school: dict[str, Any], boards: list[tuple[Board, str]]) -> list[str]:
+def acl_lines(school_id: str, school: dict[str, Any], boards: list[tuple[Board, str]],
+              header: bool = True) -> list[str]:
+    """The ACL of ``boards`` (all of the school ``school_id``); ``header``: with the hub's own user first."""
     lines = ["# written by classboard hub: regenerated on every enrollment and revocation", "",
-             f"user {HUB_USER}", f"topic readwrite {PREFIX}/#", ""]
+             f"user {HUB_USER}", f"topic readwrite {PREFIX}/#", ""] if header else []
     for board, username in boards:
         lines += [f"user {username}",
                   f"topic read {board_topic(school_id, board.id, 'poke')}",
@@ -141,17 +143,14 @@ class BrokerFiles:
 
     def write(self) -> None:
         """Rewrite the three files from the enrolled boards (atomically each) and reload the broker."""
-        from ..bundles import school_content, school_id
-
         self.folder.mkdir(parents=True, exist_ok=True)
-        school = school_content()
         rows = (Board.select(Board, BrokerCredential).join(BrokerCredential, on=(BrokerCredential.board_id == Board.id))
                 .where(Board.state == "enrolled").order_by(Board.id))
         boards = [(b, b.brokercredential.username) for b in rows]
         passwd = [f"{HUB_USER}:{password_hash(self.hub_password())}"]
         passwd += [f"{b.brokercredential.username}:{b.brokercredential.password_hash}" for b in rows]
         _replace(self.folder / "passwd", "\n".join(passwd) + "\n")
-        _replace(self.folder / "acl", "\n".join(acl_lines(school_id(), school, boards)) + "\n")
+        _replace(self.folder / "acl", "\n".join(district_acl(boards)) + "\n")
         _replace(self.conf, self.config_text())
         self.reload()
 
@@ -177,6 +176,19 @@ class BrokerFiles:
             from ..security.tls import first_certificate
             answer.update(tls=True, cert_pem=first_certificate(self.cert))
         return answer
+
+
+def district_acl(boards: list[tuple[Board, str]]) -> list[str]:
+    """Each board's lines name only its own school's topics (a district hub serves many schools)."""
+    from ..bundles import school_content, school_id
+    from ..tenancy import acting_for
+
+    lines = acl_lines("", {}, [], header=True)
+    for tenant in sorted({b.school for b, _ in boards}):
+        with acting_for(tenant):
+            lines += acl_lines(school_id(), school_content(), [x for x in boards if x[0].school == tenant],
+                               header=False)
+    return lines
 
 
 class NoBroker:

@@ -13,6 +13,7 @@ from typing import Any
 from protocol.bundle import BundleError, validate
 
 from ..models import SchoolData, database
+from ..tenancy import data_key
 
 DEFAULT = {"homework": [], "countdowns": [], "evaluation_categories": ["课堂表现", "作业", "劳动", "文明礼仪"],
            "highlight_classes": [], "media": []}
@@ -24,7 +25,7 @@ class ClassLifeError(ValueError):
 
 def load() -> dict[str, Any]:
     """The console's document; before the console first saves one, what the imported school content carried."""
-    row = SchoolData.get_or_none(SchoolData.key == "class_life")
+    row = SchoolData.get_or_none(SchoolData.key == data_key("class_life"))
     if row is not None:
         return dict(DEFAULT, **json.loads(row.value))
     from ..bundles import school_content
@@ -38,8 +39,8 @@ def save(doc: dict[str, Any]) -> None:
     except BundleError as exc:
         raise ClassLifeError(str(exc)) from None
     with database.atomic():
-        row = SchoolData.get_or_none(SchoolData.key == "class_life")
-        SchoolData.upsert(key="class_life", value=json.dumps(doc, ensure_ascii=False),
+        row = SchoolData.get_or_none(SchoolData.key == data_key("class_life"))
+        SchoolData.upsert(key=data_key("class_life"), value=json.dumps(doc, ensure_ascii=False),
                           version=(row.version + 1) if row else 1)
 
 

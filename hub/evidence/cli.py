@@ -16,22 +16,32 @@ from ..cli import DATA, DB_URL, open_hub
 @click.option("--from", "start", help="First day (YYYY-MM-DD), with --to.")
 @click.option("--to", "end", help="Last day (YYYY-MM-DD).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Archive to write (.zip).")
+@click.option("--school", default="", help="On a district hub: the school whose evidence to write.")
 def export_evidence(data_dir: Path, db_url: str, term: str | None, start: str | None, end: str | None,
-                    out: Path) -> None:
+                    out: Path, school: str) -> None:
     """Write the boards' logs and checkpoints, their keys and the report into one archive anyone can check."""
+    from ..cli import _known_school
+    from ..tenancy import acting_for
+
+    app = open_hub(data_dir, db_url)
+    _known_school(school)
+    with acting_for(school):
+        _export(app, term, start, end, out, school)
+
+
+def _export(app, term: str | None, start: str | None, end: str | None, out: Path, school: str) -> None:
     from ..models import Board, BoardCheckpoint
     from ..report.service import make_report, report_inputs
     from ..report.source import wire_records
     from .archive import export_evidence as write
 
-    app = open_hub(data_dir, db_url)
     try:
         inputs = report_inputs(term, start, end)
         report = make_report(inputs=inputs)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     boards = [{"id": b.id, "public_key": b.public_key, "class_id": b.class_id, "room_id": b.room_id}
-              for b in Board.select().order_by(Board.id)]
+              for b in Board.select().where(Board.school == school).order_by(Board.id)]
     def checkpoints_of(board_id: str) -> list[str]:
         return [row.text for row in BoardCheckpoint.select(BoardCheckpoint.text).where(
             BoardCheckpoint.board_id == board_id).order_by(BoardCheckpoint.size, BoardCheckpoint.id)]

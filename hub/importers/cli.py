@@ -41,8 +41,20 @@ def import_group() -> None:
 @DB_URL
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-def oneroster(data_dir: Path, db_url: str, source: Path, dry_run: bool) -> None:
-    """Import school, terms, homeroom classes, teachers and students from a OneRoster 1.2 folder or .zip."""
+@click.option("--grade-names", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="District sets: a JSON object mapping grade codes to names (default CEDS 01…12 → 一年级…高三).")
+def oneroster(data_dir: Path, db_url: str, source: Path, dry_run: bool, grade_names: Path | None) -> None:
+    """Import school, terms, homeroom classes, teachers and students from a OneRoster 1.2 folder or .zip.
+
+    A district's set (several schools in orgs.csv) creates or updates every school at once.
+    """
+    from hub.district.cli import run_district_import
+    from hub.district.oneroster import is_district_set
+
+    open_hub(data_dir, db_url)
+    if is_district_set(source):
+        run_district_import(source, dry_run, grade_names)
+        return
     _run("oneroster", source, None, dry_run, data_dir, db_url)
 
 

@@ -268,10 +268,8 @@ def _tidy(content: dict[str, Any]) -> dict[str, int]:
     return notes
 
 
-def read_oneroster(path: Path | str, current: dict[str, Any] | None = None) -> ImportResult:
-    """Read a OneRoster 1.2 CSV set and propose the new school content; raises ImportRejected with every problem."""
-    path = Path(path)
-    problems = Problems()
+def read_tables(path: Path, problems: Problems) -> dict[str, Table]:
+    """The set's files as tables; raises ImportRejected when a needed file is missing or unreadable."""
     files = load_files(path, list(COLUMNS), problems)
     tables: dict[str, Table] = {}
     for name, columns in COLUMNS.items():
@@ -283,6 +281,14 @@ def read_oneroster(path: Path | str, current: dict[str, Any] | None = None) -> I
             problems.add(name, 0, 0, "file is missing from the OneRoster set")
     if any(name not in tables for name in NEEDED):
         problems.raise_if_any()
+    return tables
+
+
+def read_oneroster(path: Path | str, current: dict[str, Any] | None = None) -> ImportResult:
+    """Read a OneRoster 1.2 CSV set and propose the new school content; raises ImportRejected with every problem."""
+    path = Path(path)
+    problems = Problems()
+    tables = read_tables(path, problems)
     reader = _Reader(tables, current if current is not None else current_content(), problems)
     proposed, notes = reader.read()
     problems.raise_if_any()

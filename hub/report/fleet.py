@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from .. import health_history
 from ..models import Board
+from ..tenancy import current
 from . import clauses
 from .compute import level
 from .compute_weeks import school_days_between
@@ -30,7 +31,7 @@ def _device_level(share: float, reported: int) -> str:
 def fleet_figures(content: dict[str, Any], policy: dict[str, Any], start: date, end: date, as_of: date,
                   zone: ZoneInfo) -> dict[str, Any]:
     """Coverage (3.3.5), domestic share (3.3.3) and per-board availability for the period up to ``as_of``."""
-    boards = list(Board.select().where(Board.state == "enrolled"))
+    boards = list(Board.select().where((Board.state == "enrolled") & (Board.school == current())))
     days = school_days_between(content["calendar"], start, min(end, as_of))
     hours = health_history.school_hours(days, zone, *policy["school_hours"])
     online = health_history.hours_online([b.id for b in boards], hours)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from ..bundles import school_content
 from ..models import SchoolData
 from ..retention import retention_days
+from ..tenancy import data_key
 from . import tally
 from .compute import build_report, week_index
 from .compute_weeks import school_year
@@ -48,7 +49,7 @@ def report_inputs(term: str | None = None, start: str | None = None, end: str | 
 
 def content_key() -> str:
     """The school content's version: the stored counts are recounted when the timetable may have changed."""
-    version = SchoolData.select(SchoolData.version).where(SchoolData.key == "school").scalar()
+    version = SchoolData.select(SchoolData.version).where(SchoolData.key == data_key("school")).scalar()
     return f"school-v{version}"
 
 

@@ -12,18 +12,24 @@ Weeks, weekdays and minutes are computed in SQL from the school zone's fixed
 UTC offset (Chinese zones keep no daylight saving). The timetable's lesson
 slots are a table the SQL joins (``ReportSlot``) to find a record's subject and
 teacher. Changing the rules, the timetable, the calendar or the zone recounts all.
+
+On a district hub each school's counts, slots and state are its own (the
+``school`` column; the records are those of the school's boards), so one
+school's refresh or recount never touches another's.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from peewee import PostgresqlDatabase
 
 from ..models import ReportCount, ReportSlot, SchoolData, database
+from ..tenancy import DEFAULT, current, data_key
 from .compute import STATUSES, Counts, offset_s, wanted_clauses, week_label
 from .units import TEACHER_NAMED, slots
 
@@ -68,8 +74,13 @@ def _window(since: datetime | None, cutoff: datetime | None, offset: int) -> tup
         conditions.append(f'"received_at" > {p}')
         params.append(since)
     hint = ' INDEXED BY "usagerecord_received_at"' if since is not None and not _pg() else ""
+    if current() == DEFAULT:  # the implicit school: every record but those of other schools' boards
+        conditions.append(f'"board_id" NOT IN (SELECT "id" FROM "board" WHERE "school" <> {p})')
+    else:
+        conditions.append(f'"board_id" IN (SELECT "id" FROM "board" WHERE "school" = {p})')
+    params.append(current())
     return (f'(SELECT "kind", "class_id", "initiator", "duration_s", "data", {_local_seconds(offset)} AS e '
-            f'FROM "usagerecord"{hint} WHERE {" AND ".join(conditions) or "1 = 1"})'), params
+            f'FROM "usagerecord"{hint} WHERE {" AND ".join(conditions)})'), params
 
 
 def _count_sql(clauses: dict[str, dict[str, Any]], source: str) -> tuple[str, list[Any]]:
@@ -89,6 +100,7 @@ def _count_sql(clauses: dict[str, dict[str, Any]], source: str) -> tuple[str, li
     for key, c in clauses.items():
         params += [key, c["kind"], "," + ",".join(c["initiators"]) + ",", int(c["min_duration_s"]),
                    int(c.get("min_roster", 0))]
+    params.append(current())  # the slots' school, in the LEFT JOIN
     roster = " + ".join(f"COALESCE(CAST({_json_text('r.data', s)} AS INTEGER), 0)" for s in STATUSES)
     named = ", ".join(f"'{k}'" for k in TEACHER_NAMED)
     who = "',' || r.initiator || ','"
@@ -102,7 +114,7 @@ def _count_sql(clauses: dict[str, dict[str, Any]], source: str) -> tuple[str, li
            f"COALESCE(CASE WHEN r.kind IN ({named}) THEN {_json_text('r.data', 'teacher')} END, s.teacher_id) "
            # CROSS JOIN keeps the records as the outer loop on SQLite (else it indexes a copy of them)
            f"AS teacher, s.subject AS subject FROM r CROSS JOIN ({values}) AS c "
-           f'LEFT JOIN "reportslot" AS s ON s.class_id = r.class_id AND s.weekday = r.wd '
+           f'LEFT JOIN "reportslot" AS s ON s.school = {p} AND s.class_id = r.class_id AND s.weekday = r.wd '
            f"AND r.mi >= s.start_min AND r.mi < s.end_min AND r.wk BETWEEN s.first_week AND s.last_week "
            f"AND (s.parity = 'all' OR (s.parity = 'odd') = ({_mod('r.wk - s.first_week', 2)} = 0)) "
            f"WHERE r.kind = c.kind AND {contains} > 0 "
@@ -149,23 +161,26 @@ def _add_in_database(clauses: dict[str, dict[str, Any]], offset: int, since: dat
                      cutoff: datetime) -> int:
     """Count and add with INSERT … SELECT … GROUP BY … ON CONFLICT: no rows travel to Python."""
     source, params = _window(since, cutoff, offset)
-    upsert = 'ON CONFLICT ("clause", "unit", "week") DO UPDATE SET "n" = "reportcount"."n" + excluded."n"'
+    upsert = ('ON CONFLICT ("school", "clause", "unit", "week") DO UPDATE SET "n" = "reportcount"."n" + '
+              'excluded."n"')
     total = 0
     for sql, all_params in _queries(clauses, source, params):
-        cursor = database.execute_sql(f'INSERT INTO "reportcount" ("clause", "unit", "week", "n") '
-                                      f'SELECT * FROM ({sql}) AS q WHERE 1 = 1 {upsert}', all_params)
+        cursor = database.execute_sql(f'INSERT INTO "reportcount" ("school", "clause", "unit", "week", "n") '
+                                      f'SELECT {_marker()}, q.* FROM ({sql}) AS q WHERE 1 = 1 {upsert}',
+                                      [current()] + all_params)
         total += max(cursor.rowcount, 0)
     return total
 
 
-SLOT_COLUMNS = ("class_id", "weekday", "start_min", "end_min", "first_week", "last_week", "parity", "subject",
+SLOT_COLUMNS = ("school", "class_id", "weekday", "start_min", "end_min", "first_week", "last_week", "parity", "subject",
                 "teacher_id")
 
 
 def _put_slots(content: dict[str, Any], lead_min: int) -> None:
     """The timetable's slots as rows: plain executemany (a district's timetable is 10^5–10^6 lessons)."""
-    rows = [tuple(getattr(s, c) for c in SLOT_COLUMNS) for s in slots(content, lead_min)]
-    ReportSlot.delete().execute()
+    school = current()
+    rows = [(school,) + tuple(getattr(s, c) for c in SLOT_COLUMNS[1:]) for s in slots(content, lead_min)]
+    ReportSlot.delete().where(ReportSlot.school == school).execute()
     p = _marker()
     cursor = database.cursor()
     cursor.executemany(f'INSERT INTO "reportslot" ({", ".join(SLOT_COLUMNS)}) '
@@ -176,6 +191,23 @@ def _timetable(content: dict[str, Any] | None) -> dict[str, Any]:
     timetable = {k: (content or {}).get(k, []) for k in ("bell_schedules", "lessons", "classes")}
     timetable["calendar"] = {"terms": (content or {}).get("calendar", {}).get("terms", [])}
     return timetable
+
+
+@contextmanager
+def _refreshing(key: str) -> Iterator[None]:
+    """One refresh of a school's counts at a time, across every hub process on the database.
+
+    Two refreshes reading the same mark would both add the records after it:
+    counted twice. SQLite's IMMEDIATE transaction takes the write lock before
+    the mark is read; PostgreSQL takes a transaction-scoped advisory lock named
+    by the school's state key (released at commit or rollback).
+    """
+    from ..db import write_transaction
+
+    with write_transaction():
+        if _pg():
+            database.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+        yield
 
 
 def refresh(rules: dict[str, Any], zone: ZoneInfo, now: datetime | None = None,
@@ -195,19 +227,19 @@ def refresh(rules: dict[str, Any], zone: ZoneInfo, now: datetime | None = None,
                                                 sort_keys=True).encode()).hexdigest()
     config = {"offset_s": offset_s(zone), "clauses": sorted(clauses),
               "lead": rules["policy"]["lesson_lead_min"], "timetable": content_key}
-    with database.atomic():
-        row = SchoolData.get_or_none(SchoolData.key == STATE_KEY)
+    with _refreshing(data_key(STATE_KEY)):
+        row = SchoolData.get_or_none(SchoolData.key == data_key(STATE_KEY))
         state = json.loads(row.value) if row else {}
         since = None
         if state.get("config") == config and state.get("mark"):
             since = datetime.fromisoformat(state["mark"])
         else:
-            ReportCount.delete().execute()
+            ReportCount.delete().where(ReportCount.school == current()).execute()
             _put_slots(_timetable(content() if callable(content) else content), config["lead"])
         if since is not None and since >= cutoff:
             return {"full": False, "groups": 0}
         groups = _add_in_database(clauses, config["offset_s"], since, cutoff)
-        SchoolData.upsert(key=STATE_KEY, value=json.dumps({"config": config, "mark": cutoff.isoformat(),
+        SchoolData.upsert(key=data_key(STATE_KEY), value=json.dumps({"config": config, "mark": cutoff.isoformat(),
                                                            "clauses": clauses}, ensure_ascii=False), version=1)
     return {"full": since is None, "groups": groups}
 
@@ -217,7 +249,7 @@ def counts_between(first_week: int, last_week: int, unit_ids: list[str] | None =
     kind and broadcast totals), plus records too recent to be stored yet."""
     counts = Counts()
     query = ReportCount.select(ReportCount.clause, ReportCount.unit, ReportCount.week, ReportCount.n).where(
-        ReportCount.week.between(first_week, last_week))
+        ReportCount.week.between(first_week, last_week) & (ReportCount.school == current()))
     if unit_ids is not None and len(unit_ids) <= 500:
         query = query.where(ReportCount.unit.in_(unit_ids) | ReportCount.clause.startswith("kind:")
                             | (ReportCount.clause == "broadcast"))
@@ -226,7 +258,7 @@ def counts_between(first_week: int, last_week: int, unit_ids: list[str] | None =
     n = counts.n
     for clause, unit, wk, count in database.execute_sql(sql, params):  # plain tuples: a district has 10^6 rows
         n[clause][unit][labels[wk]] += count
-    state = json.loads(SchoolData.get(SchoolData.key == STATE_KEY).value)
+    state = json.loads(SchoolData.get(SchoolData.key == data_key(STATE_KEY)).value)
     for clause, unit, wk, n in _grouped(state["clauses"], state["config"]["offset_s"],
                                         datetime.fromisoformat(state["mark"])):
         if first_week <= int(wk) <= last_week:
@@ -236,4 +268,6 @@ def counts_between(first_week: int, last_week: int, unit_ids: list[str] | None =
 
 def kinds_held(kinds: list[str]) -> list[str]:
     """Of ``kinds``, those the hub holds any record of: a point becomes evidence once a board writes its kinds."""
-    return sorted(k for k in kinds if ReportCount.select().where(ReportCount.clause == f"kind:{k}").exists())
+    held = ReportCount.select(ReportCount.clause).distinct().where(
+        (ReportCount.school == current()) & ReportCount.clause.in_([f"kind:{k}" for k in kinds]))
+    return sorted(row.clause[5:] for row in held)  # one query, not one per kind

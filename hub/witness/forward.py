@@ -95,7 +95,10 @@ def forward_checkpoint_later(board_id: str) -> None:
     from flask import current_app
 
     from ..bundles import school_id
+    from ..tenancy import acting_for
 
     url = current_app.config["HUB"].witness_url
     if url:
-        forward_now(url, board_id, school_id())
+        with acting_for(Board.get_by_id(board_id).school):
+            school = school_id()
+        forward_now(url, board_id, school)

@@ -1,0 +1,83 @@
+"""The district page: schools × observation points from each school's own report, never mixing schools.
+
+Both schools have classes C101–C104 (the same ids); only school A's boards
+used them. A's report must count A's records and B's none.
+"""
+from datetime import date
+
+import pytest
+
+from tests.hub.test_tenants import sign_in
+from tests.hub.usage import school_with_classes, term_of_use
+
+A, B = "SCH-A", "SCH-B"
+TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture
+def district(hub_app):
+    from hub.district.schools import add_school
+    from hub.models import Board
+    from hub.school import replace_school
+    from hub.tenancy import acting_for
+
+    for sid, name in ((A, "甲中学"), (B, "乙中学")):
+        add_school(sid, name, "示范区")
+        content = school_with_classes()
+        content["school"].update(id=sid, name=name)
+        with acting_for(sid):
+            replace_school(content)
+    boards = term_of_use()
+    Board.update(school=A).where(Board.id.in_([b.id for b in boards.values()])).execute()
+    return hub_app, boards
+
+
+def test_each_school_row_comes_from_its_own_records(district):
+    from hub.district.overview import district_rows
+
+    _, boards = district
+    rows = {r["school"]: r for r in district_rows(today=TODAY)}
+    assert set(rows) == {"", A, B}  # the hub's fixture also seeded the implicit school
+    a, b = rows[A], rows[B]
+    assert rows[""]["records"] == 0 and rows[""]["boards"] == 0
+    assert a["records"] == sum(len(x.records) for x in boards.values()) and b["records"] == 0
+    assert a["levels"]["2.1.10"] not in ("不能提供证据", "") and b["levels"]["2.1.10"] == "不能提供证据"
+    assert a["boards"] == 4 and b["boards"] == 0 and b["evidence"] == "无班牌 no boards"
+    assert a["term"] and a["classes"] == 4
+
+
+def test_only_district_accounts_see_the_page(district):
+    app, _ = district
+    school_admin = app.test_client()
+    sign_in(school_admin, app, "admin-a", "admin", A)
+    assert school_admin.get("/district").status_code == 403
+    assert app.test_client().get("/district").status_code == 302  # to the sign-in page
+
+
+def test_the_page_sorts_colours_links_and_exports(district):
+    app, _ = district
+    client = app.test_client()
+    sign_in(client, app, "reviewer", "district_reviewer")
+    page = client.get("/district?sort=2.1.10&desc=1").get_data(as_text=True)
+    assert page.index("甲中学") < page.index("乙中学")
+    ascending = client.get("/district?sort=2.1.10&desc=0").get_data(as_text=True)
+    assert ascending.index("乙中学") < ascending.index("甲中学")
+    assert 'class="l0">不能提供证据' in page  # B's cells are grey
+    assert f'href="/console/report?school={A}"' in page
+    report = client.get(f"/console/report?school={A}")
+    assert report.status_code == 200 and "甲中学" in report.get_data(as_text=True)
+    exported = client.get("/district?format=csv")
+    text = exported.get_data(as_text=True)
+    assert exported.mimetype == "text/csv" and text.startswith("\ufeff学校编号 school")
+    lines = text.strip().splitlines()
+    assert len(lines) == 4 and any(line.startswith(f"{B},乙中学") for line in lines)
+    assert "2.1.10" in lines[0]
+
+
+def test_the_page_prints_as_an_a4_landscape_pdf(district):
+    app, _ = district
+    client = app.test_client()
+    sign_in(client, app, "reviewer", "district_reviewer")
+    pdf = client.get("/district?format=pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert b"STSong-Light" in pdf.data and b"/MediaBox [ 0 0 841.8898 595.2756 ]" in pdf.data
