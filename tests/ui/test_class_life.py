@@ -111,3 +111,27 @@ def test_teacher_plays_library_media_already_on_the_board(browser, board, school
     assert played == [("MD-1", "T004")] and "正在播放" in page.inner_text("main")
     page.context.close()
     s.close()
+
+
+def test_an_evaluation_made_in_the_console_reaches_the_students_corner(screen, board, school, clock):
+    """The console's evaluations come in the bundle (hub/classlife); the corner and culture screen show them."""
+    import urllib.request
+    from datetime import timedelta
+
+    today = clock.now().astimezone(board.zone).date()
+
+    def made_in_console(eid, student, reason, on):
+        return {"id": eid, "class_id": "C101", "students": [student], "category": "作业", "points": 3,
+                "reason": reason, "teacher": "zhang", "on": on.isoformat()}
+    with_class_life(board, school, highlight_classes=["C101"], evaluations=[
+        made_in_console("EV-1", "S1001", "订正认真", today),
+        made_in_console("EV-2", "S1002", "别人的评价", today),
+        made_in_console("EV-3", "S1001", "上上周的评价", today - timedelta(days=14))])
+    token = board.student_tapped("S1001")
+    with urllib.request.urlopen(screen.url + f"/me/{token}", timeout=10) as answer:
+        corner = answer.read().decode()
+    assert "订正认真" in corner and "+3" in corner
+    assert "别人的评价" not in corner and "上上周的评价" not in corner  # their own, this week's only
+    with urllib.request.urlopen(screen.url + "/culture", timeout=10) as answer:
+        culture = answer.read().decode()
+    assert "订正认真" in culture and "别人的评价" in culture and m.Student.get_by_id("S1001").name not in culture
