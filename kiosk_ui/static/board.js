@@ -35,7 +35,8 @@
   function live() {
     var version = body.getAttribute("data-version"), polling = null, pending = null;
     var seen = function (s) {
-      if (s.corner && s.corner !== location.pathname) { location.href = s.corner; return; }
+      var here = location.pathname;  // the corner's own pages (its family messages) stay while it is open
+      if (s.corner && here !== s.corner && here.indexOf(s.corner + "/") !== 0) { location.href = s.corner; return; }
       if (s.version !== version) { if (page === "corner") { location.href = "/"; } else { location.reload(); } return; }
       if (s.next_change_s !== null && s.next_change_s < 3600 && !pending) {  // re-render when a notice starts/ends
         pending = setTimeout(function () { pending = null; poll(); }, (s.next_change_s + 1) * 1000);
@@ -159,6 +160,18 @@
       look();
     });
   }
+  document.querySelectorAll(".family-messages form").forEach(function (form) {  // 亲情留言: answered in place
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var button = form.querySelector("button");
+      button.disabled = true;
+      fetch(form.action, {method: "POST", body: new FormData(form)}).then(function (r) { return r.json(); })
+        .then(function (a) {
+          form.closest(".family-message").classList.add("read");
+          button.textContent = a.error ? a.error : "✓ " + button.textContent;
+        }).catch(function () { button.disabled = false; });
+    });
+  });
   var upload = document.querySelector(".photo input[type=file]");
   if (upload) { upload.addEventListener("change", function () { if (upload.files.length) { upload.form.submit(); } }); }
   var all = document.getElementById("allpresent");
