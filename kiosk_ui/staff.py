@@ -131,41 +131,13 @@ def tap():
     uid = (request.form.get("uid") or (request.get_json(silent=True) or {}).get("uid") or "").strip()
     if not uid or len(uid) > 32:
         return jsonify(outcome="unknown", message=_t()("not_found")), 400
-    return _tapped(board, board.checkin_desk().tap(uid))
-
-
-@teacher.post("/checkin/card")
-def card_shown():
-    """A printed marker/QR card held up to the camera: checks in and opens the corner just as a card tap does.
-
-    The frame is the camera's (``capture_frame`` hook), or an uploaded photo
-    (``photo``) where a board has no camera of its own or in tests.
-    """
-    from edge.photo_rollcall import PhotoError, decode_photo
-
-    board = _board()
-    upload = request.files.get("photo")
-    try:
-        if upload is not None and upload.filename:
-            image = decode_photo(upload.read())
-        else:
-            capture = current_app.config["HOOKS"].get("capture_frame")
-            image = capture() if capture else None
-            if image is None:
-                return jsonify(outcome="unavailable", message=_t()("camera_unavailable")), 503
-    except PhotoError as exc:
-        return jsonify(outcome="unseen", message=_t()(exc.key, **exc.values)), 400
-    return _tapped(board, board.checkin_desk().show_card(image))
-
-
-def _tapped(board, result):
-    """A teacher's card signs them in; a student's opens their corner (when it may); the answer for the reader."""
+    result = board.checkin_desk().tap(uid)
     corner = None
     if result.outcome == "teacher":
         from edge.store import models as m
         board.teachers.login_card(m.Teacher.get_by_id(result.teacher_id))
     elif result.outcome in ("checked_in", "already"):
-        token = board.student_tapped(result.student_id, result.method)  # the screen is told over its event stream
+        token = board.student_tapped(result.student_id)  # the screen is told over its event stream
         corner = url_for("corner.show", token=token) if token else None
     message = result.message_zh if current_app.config["LANG"] == "zh-CN" else result.message_en
     return jsonify(outcome=result.outcome, message=message, corner=corner)
@@ -194,6 +166,36 @@ def face_tap():
         return jsonify(outcome="unknown", message=_t()("face_not_recognised"))
     return jsonify(outcome=results[0].outcome,
                    message="；".join(r.message_zh if zh else r.message_en for r in results))
+
+
+@teacher.post("/checkin/card")
+def card_shown():
+    """A printed marker/QR card held up to the camera: checks in and opens the corner just as a card tap does.
+
+    The frame is the camera's (``capture_frame`` hook), or an uploaded photo
+    (``photo``) where a board has no camera of its own or in tests.
+    """
+    from edge.photo_rollcall import PhotoError, decode_photo
+
+    board = _board()
+    upload = request.files.get("photo")
+    try:
+        if upload is not None and upload.filename:
+            image = decode_photo(upload.read())
+        else:
+            capture = current_app.config["HOOKS"].get("capture_frame")
+            image = capture() if capture else None
+            if image is None:
+                return jsonify(outcome="unavailable", message=_t()("camera_unavailable")), 503
+    except PhotoError as exc:
+        return jsonify(outcome="unseen", message=_t()(exc.key, **exc.values)), 400
+    result = board.checkin_desk().show_card(image)
+    token = None
+    if result.outcome in ("checked_in", "already"):  # the screen is told over its event stream, as after a tap
+        token = board.student_tapped(result.student_id, result.method)
+    message = result.message_zh if current_app.config["LANG"] == "zh-CN" else result.message_en
+    return jsonify(outcome=result.outcome, message=message,
+                   corner=url_for("corner.show", token=token) if token else None)
 
 
 def _faces(board):
