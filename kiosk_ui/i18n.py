@@ -48,7 +48,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "evaluate_reason": "评价理由，例如：主动帮助同学", "evaluation_saved": "评价已记录",
         "evaluation_points_bad": "分值应为整数", "homework_post": "布置作业", "homework_text": "作业内容",
         "homework_saved": "作业已发布", "highlights": "本周班级亮点", "highlights_times": "{n} 次",
-        "more_items": "还有 {n} 项", "media": "点播", "media_playing": "正在播放", "media_play": "播放", "no_media": "暂无点播资源（请在管理平台上传）",
+        "more_items": "还有 {n} 项", "media": "点播", "media_playing": "正在播放", "media_play": "播放", "media_watch": "播放视频",
+        "no_media": "暂无点播资源（请在管理平台上传）",
     },
     "en": {
         "now": "Now", "next": "Next", "no_lesson_now": "No lesson now", "no_more_lessons": "No more lessons today",
@@ -92,7 +93,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "evaluation_saved": "Evaluation recorded", "evaluation_points_bad": "Points must be a whole number",
         "homework_post": "Post homework", "homework_text": "Homework", "homework_saved": "Homework posted",
         "highlights": "This week's highlights", "highlights_times": "{n} times",
-        "more_items": "{n} more", "media": "Media", "media_playing": "Playing", "media_play": "Play",
+        "more_items": "{n} more", "media": "Media", "media_playing": "Playing", "media_play": "Play", "media_watch": "Play video",
         "no_media": "No media yet (upload them in the hub console)",
     },
 }

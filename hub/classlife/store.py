@@ -132,15 +132,21 @@ def set_highlights(class_ids: list[str]) -> None:
 
 
 def add_media(data_dir, title: str, data: bytes) -> None:
-    """Keep a sound file in the library by its hash (size and type checked as for broadcasts)."""
-    from ..broadcast import BroadcastError, store_media
+    """Keep a sound or video file in the library by its hash (size and type checked; sounds as for broadcasts)."""
+    from ..broadcast import BroadcastError, keep_by_hash, store_media
+    from .media import VideoError, check_video, is_video
 
+    kind = "video" if is_video(data) else "audio"
     try:
-        media = store_media(data_dir, data)
-    except BroadcastError as exc:
-        raise ClassLifeError(str(exc)) from None
+        if kind == "video":
+            check_video(data)
+            media = keep_by_hash(data_dir, data)
+        else:
+            media = store_media(data_dir, data)
+    except (BroadcastError, VideoError) as exc:
+        raise ClassLifeError(str(exc).replace("FLAC", "FLAC, WebM or MP4")) from None
     doc = load()
     doc["media"] = [m for m in doc["media"] if m["sha256"] != media["sha256"]]
     doc["media"].append({"id": "MD-" + media["sha256"][:12], "title": title.strip(), "sha256": media["sha256"],
-                         "bytes": media["size"]})
+                         "bytes": media["size"], "kind": kind})
     save(doc)

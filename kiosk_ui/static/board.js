@@ -6,6 +6,11 @@
   var idle = parseInt(body.getAttribute("data-idle") || "60", 10) * 1000;
 
   if (page === "corner") { live(); }  // a student's corner follows the board: another tap, or its end
+  if (page === "video") {  // a library video: an emergency takes the screen, its end goes back to the list
+    live();
+    var film = document.getElementById("libraryvideo"), back = document.querySelector("a[data-home]");
+    if (film && back) { film.addEventListener("ended", function () { location.href = back.href; }); }
+  }
   if (page !== "home") {  // every screen returns home after the idle timeout
     var timer;
     var homeLink = document.querySelector("a[data-home]");  // a student's corner closes itself on the way home
@@ -35,6 +40,7 @@
   function live() {
     var version = body.getAttribute("data-version"), polling = null, pending = null;
     var seen = function (s) {
+      if (page === "video") { if (s.emergency) { location.href = "/"; } return; }
       var here = location.pathname;  // the corner's own pages (its family messages) stay while it is open
       if (s.corner && here !== s.corner && here.indexOf(s.corner + "/") !== 0) { location.href = s.corner; return; }
       if (s.version !== version) { if (page === "corner") { location.href = "/"; } else { location.reload(); } return; }
