@@ -96,13 +96,9 @@ def server_time(board, n: int, workdir: Path) -> dict[str, float]:
 
 def browser_figures(board, taps: int) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
-    from waitress.server import create_server
+    from kiosk_ui.server import make_server, shut
 
-    from kiosk_ui.app import create_app
-
-    from kiosk_ui.server import LOOKAHEAD
-
-    server = create_server(create_app(board), host="127.0.0.1", port=0, threads=6, channel_request_lookahead=LOOKAHEAD)
+    server = make_server(board)  # the board's own server: its threads, its lookahead
     url = f"http://127.0.0.1:{server.effective_port}"
     threading.Thread(target=server.run, daemon=True).start()
     out: dict[str, float] = {}
@@ -147,7 +143,7 @@ def browser_figures(board, taps: int) -> dict[str, float]:
             out["corner"] = corner_taps(page, url, board, taps)
             browser.close()
     finally:
-        server.close()
+        shut(server)
     return out
 
 

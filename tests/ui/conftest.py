@@ -28,20 +28,20 @@ class Screen:
     """A board (fake clock, sample school) with its screens served on a free loopback port."""
 
     def __init__(self, board, hooks=None):
-        from waitress.server import create_server
-
-        from kiosk_ui.app import create_app
+        from kiosk_ui.server import make_server
 
         self.board, self.port = board, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        from kiosk_ui.server import LOOKAHEAD
-        self.server = create_server(create_app(board, hooks), host="127.0.0.1", port=self.port, threads=16,
-                                    channel_request_lookahead=LOOKAHEAD)
+        self.server = make_server(board, "127.0.0.1", self.port, hooks)  # as the board serves them
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
 
     def close(self):
-        self.server.close()
+        from kiosk_ui.server import shut
+
+        shut(self.server)
+        self.thread.join(5)
+        assert not self.thread.is_alive(), "the screen server did not stop"
 
 
 @pytest.fixture
