@@ -56,18 +56,25 @@ def photo_roll_call():
         return redirect(url_for("teacher.index"))
     board.teachers.touch()
     try:
-        upload = request.files.get("photo")
-        if upload is not None and upload.filename:
-            image = decode_photo(upload.read())
-        else:
-            capture = current_app.config["HOOKS"].get("capture_frame")
-            image = capture() if capture else None
-            if image is None:
-                raise PhotoError("camera_unavailable", "the camera is not connected")
+        image = _frame()
     except PhotoError as exc:
         return _roster_page(board, active, error=_t()(exc.key, **exc.values)), 400
     scan = scan_class_photo(board, board.class_id, image)
     return _roster_page(board, active, initial=scan.statuses(), scan=scan, method="marker")
+
+
+def _frame():
+    """The uploaded photo (``photo``), else one frame from the board's camera; ``PhotoError`` saying why not."""
+    from edge.photo_rollcall import PhotoError, decode_photo
+
+    upload = request.files.get("photo")
+    if upload is not None and upload.filename:
+        return decode_photo(upload.read())
+    capture = current_app.config["HOOKS"].get("capture_frame")
+    image = capture() if capture else None
+    if image is None:
+        raise PhotoError("camera_unavailable", "the camera is not connected")
+    return image
 
 
 @teacher.get("/teacher/camera.jpg")
@@ -175,20 +182,15 @@ def card_shown():
     The frame is the camera's (``capture_frame`` hook), or an uploaded photo
     (``photo``) where a board has no camera of its own or in tests.
     """
-    from edge.photo_rollcall import PhotoError, decode_photo
+    from edge.photo_rollcall import PhotoError
 
     board = _board()
-    upload = request.files.get("photo")
     try:
-        if upload is not None and upload.filename:
-            image = decode_photo(upload.read())
-        else:
-            capture = current_app.config["HOOKS"].get("capture_frame")
-            image = capture() if capture else None
-            if image is None:
-                return jsonify(outcome="unavailable", message=_t()("camera_unavailable")), 503
+        image = _frame()
     except PhotoError as exc:
-        return jsonify(outcome="unseen", message=_t()(exc.key, **exc.values)), 400
+        unavailable = exc.key == "camera_unavailable"
+        return jsonify(outcome="unavailable" if unavailable else "unseen",
+                       message=_t()(exc.key, **exc.values)), 503 if unavailable else 400
     result = board.checkin_desk().show_card(image)
     token = None
     if result.outcome in ("checked_in", "already"):  # the screen is told over its event stream, as after a tap
