@@ -26,7 +26,8 @@ def run(app, host: str, port: int, threads: int, tls: tuple[Path, Path] | None,
 
         proxy = {"trusted_proxy": "127.0.0.1", "trusted_proxy_count": 1,
                  "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host"} if behind_proxy else {}
-        server = create_server(app, host=host, port=port, threads=threads, max_request_body_size=MAX_BODY, **proxy)
+        server = create_server(app, host=host, port=port, threads=threads, max_request_body_size=MAX_BODY,
+                               asyncore_use_poll=True, **proxy)  # select() breaks past descriptor 1023
         close, serve = server.close, server.run
     else:
         from cheroot import wsgi

@@ -22,8 +22,9 @@ def make_server(board, host: str = "127.0.0.1", port: int = 0,
     """
     from waitress.server import create_server
 
+    # poll(), not select(): select() fails outright once any descriptor of the process passes 1023
     return create_server(create_app(board, hooks), host=host, port=port, threads=THREADS,
-                         channel_request_lookahead=LOOKAHEAD)
+                         channel_request_lookahead=LOOKAHEAD, asyncore_use_poll=True)
 
 
 def shut(server) -> None:

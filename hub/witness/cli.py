@@ -27,7 +27,7 @@ def serve(data_dir: Path, host: str, port: int) -> None:
     from .web import create_witness_app
 
     app = create_witness_app(data_dir)
-    server = create_server(app, host=host, port=port, threads=4)
+    server = create_server(app, host=host, port=port, threads=4, asyncore_use_poll=True)
 
     def on_term(*_):  # leave the serving loop even with keep-alive connections open; every write is committed
         raise SystemExit(0)

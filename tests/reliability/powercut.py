@@ -29,6 +29,8 @@ class PowerCut(apsw.VFS):
         self.fuse: int | None = None
         self.dead = False
         self.cuts = 0
+        self.connections: list = []  # every connection opened on this "machine", whichever thread holds it
+        self.files: set = set()  # every file open through this VFS, until SQLite closes it
 
     # -- the switch -----------------------------------------------------------------------------------------
     def arm(self, operations: int) -> None:
@@ -44,6 +46,20 @@ class PowerCut(apsw.VFS):
                 self.dead, self.fuse = True, None
                 self.cuts += 1
                 raise OSError("power cut")
+
+    def unplug(self) -> None:
+        """Every connection dies with the power, not only the one of the thread that saw the cut: close them all,
+        whatever state the cut left them in (other threads' connections would otherwise keep their files open)."""
+        for conn in self.connections:
+            try:
+                conn.close(True)
+            except Exception:  # noqa: BLE001 - a half-dead connection may refuse; its files are closed below
+                pass
+        self.connections.clear()
+        # What a connection killed mid-write never closed: the handles die too. (The WAL index, -shm, is mapped
+        # inside SQLite's own unix VFS, out of APSW's reach: one such handle per cut stays open until exit.)
+        for file in list(self.files):
+            file.xClose()
 
     def reboot(self) -> None:
         """Power back: what was not synced is gone; the files are what the disk holds."""
@@ -67,6 +83,7 @@ class CachedFile(apsw.VFSFile):
     def __init__(self, vfs: PowerCut, name, flags) -> None:
         super().__init__("", name, flags)
         self.vfs = vfs
+        vfs.files.add(self)
         # SQLite's temporary files have no name: give each its own key, forgotten when it closes
         self.temporary = name is None
         self.path = f"temporary-{id(self)}" if self.temporary else (name if isinstance(name, str) else name.filename())
@@ -115,6 +132,9 @@ class CachedFile(apsw.VFSFile):
         # no fsync of the real file: the simulated disk is its content, and this machine's power stays on
 
     def xClose(self) -> None:
+        if self not in self.vfs.files:
+            return
+        self.vfs.files.discard(self)
         if self.temporary:
             self.vfs.cache.pop(self.path, None)
             self.vfs.dirty.pop(self.path, None)
@@ -140,6 +160,7 @@ def apsw_factory(vfs: PowerCut) -> Callable:
         def _connect(self):
             conn = super()._connect()
             conn.cursor_factory = types
+            vfs.connections.append(conn)
             return conn
 
     def make(path, pragmas=None, check_same_thread=None, thread_safe=True, **_ignored):
