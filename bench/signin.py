@@ -10,7 +10,10 @@ through its test client by an attacker that retries the moment it may:
   waited (the clock jumps instead of sleeping) and each request's real time is
   added, for --minutes of simulated attack: guesses actually checked, per
   account (one name, from ever-new addresses, as a botnet would) and per
-  address (ever-new names from one address, a password spray).
+  address (ever-new names from one address, a password spray);
+- the same for the family page (issue #16), which faces the internet: guardian
+  one-time codes guessed from one address, and one guardian's password from
+  ever-new addresses.
 
 Goal: after, ≤ 15 guesses in the first minute and ≤ 4 an hour once locked
 out (the second half of the simulated attack), per account and per address;
@@ -44,32 +47,47 @@ def make_app(workdir: Path):
     return app
 
 
+# target → (page with the form, form action, its name field, what the bench guesses, wrong answer's status)
+TARGETS = {"account": ("/login", "/login", "username", "password", 401),
+           "address": ("/login", "/login", "username", "password", 401),
+           "guardian": ("/family/", "/family/login", "login", "password", 401),
+           "code": ("/family/", "/family/enrol", "login", "code", 400)}
+
+
 class Attacker:
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, app, per: str) -> None:
+        self.app, self.target = app, TARGETS[per]
         self.client = app.test_client()
-        page = self.client.get("/login").data.decode()
+        page = self.client.get(self.target[0]).data.decode()
         self.csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
 
-    def guess(self, name: str, address: str, password: str) -> tuple[int, int]:
+    def guess(self, name: str, address: str, secret: str) -> tuple[int, int]:
         """(status, Retry-After or 0)."""
-        response = self.client.post("/login", data={"username": name, "password": password, "csrf": self.csrf},
-                                    environ_base={"REMOTE_ADDR": address})
+        _page, action, name_field, secret_field, _wrong = self.target
+        form = {name_field: name, "password": "long-enough-password", secret_field: secret, "csrf": self.csrf}
+        response = self.client.post(action, data=form, environ_base={"REMOTE_ADDR": address})
         return response.status_code, int(response.headers.get("Retry-After", 0))
+
+
+def who(per: str, n: int, subnet: int) -> tuple[str, str]:
+    """(name, address) of guess ``n``: one name from ever-new addresses, or anything from one address."""
+    if per in ("account", "guardian"):
+        return "admin", f"10.{subnet}.{n // 250}.{n % 250}"
+    return f"user{n}", "10.9.9.9"
 
 
 def unthrottled(app, seconds: float, per: str) -> float:
     """Guesses per minute with the throttle off, in real time."""
     from hub.security import throttle
 
-    attacker, saved = Attacker(app), throttle.charge
+    attacker, saved = Attacker(app, per), throttle.charge
     throttle.charge = lambda keys: None
     try:
         n, start = 0, time.perf_counter()
         while time.perf_counter() - start < seconds:
-            name, address = ("admin", f"10.1.{n // 250}.{n % 250}") if per == "account" else (f"user{n}", "10.9.9.9")
+            name, address = who(per, n, 1)
             status, _ = attacker.guess(name, address, f"guess-{n}")
-            assert status == 401, status
+            assert status == TARGETS[per][4], status
             n += 1
         return n / (time.perf_counter() - start) * 60
     finally:
@@ -82,7 +100,7 @@ def throttled(app, minutes: float, per: str) -> tuple[int, int, int, int]:
     from hub.security import throttle
 
     Throttle.delete().execute()
-    attacker, saved = Attacker(app), throttle.clock
+    attacker, saved = Attacker(app, per), throttle.clock
     now = [datetime(2026, 12, 1, 8, 0, 0)]
     throttle.clock = lambda: now[0]
     start, end = now[0], now[0] + timedelta(minutes=minutes)
@@ -91,7 +109,7 @@ def throttled(app, minutes: float, per: str) -> tuple[int, int, int, int]:
         for n in range(100_000):  # bounded; the clock runs out long before
             if now[0] >= end:
                 break
-            name, address = ("admin", f"10.2.{n // 250}.{n % 250}") if per == "account" else (f"user{n}", "10.9.9.9")
+            name, address = who(per, n, 2)
             t0 = time.perf_counter()
             status, retry = attacker.guess(name, address, f"guess-{n}")
             now[0] += timedelta(seconds=time.perf_counter() - t0)
@@ -121,11 +139,12 @@ def main() -> None:
     try:
         app = make_app(workdir)
         result = {"bench": "signin", "simulated_minutes": minutes}
-        for per in ("account", "address"):
+        for per in ("account", "address", "guardian", "code"):
             before = unthrottled(app, seconds, per)
             first, late, total, refused = throttled(app, minutes, per)
             sustained, steady = total / minutes, late / (minutes / 2) * 60
-            print(f"per {per:8} before: {before:8.1f} guesses/min (Argon2-bound, real time {seconds:.0f} s)")
+            bound = "request-bound: a code needs no Argon2" if per == "code" else "Argon2-bound"
+            print(f"per {per:8} before: {before:8.1f} guesses/min ({bound}, real time {seconds:.0f} s)")
             print(f"             after:  {first:8d} in the first minute, {total} in {minutes:.0f} simulated min "
                   f"= {sustained:.2f}/min ({refused} refused with Retry-After); "
                   f"{steady:.1f}/hour in its second half")

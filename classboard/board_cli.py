@@ -63,7 +63,8 @@ def _start_sync(board, parts: dict) -> object | None:
 
     def faults() -> list[str]:
         found = [f"{name}: {why}" for name, why in air.faults().items()]
-        return found + [f for f in (screen.fault, speaker.mixer.fault) if f]
+        card_taps = parts.get("card_taps")
+        return found + [f for f in (screen.fault, speaker.mixer.fault, card_taps and card_taps.fault()) if f]
 
     commands = {"screen_on": lambda args: screen.command(True), "screen_off": lambda args: screen.command(False),
                 "volume": lambda args: speaker.set_volume(int(args.get("level", 70)))}
@@ -178,6 +179,9 @@ def run(config_file: Path | None, seed_class: str | None) -> None:
     parts["board"] = board_
     _watchdog(board_)
     board_.start()
+    from edge.card_reader import start_card_taps
+
+    card_taps = parts["card_taps"] = start_card_taps(board_)  # taps on the board's reader: check-in, teacher, corner
     sync = _start_sync(board_, parts)
     _mark_running(board_)
     host, port = board_.config.ui.host, board_.config.ui.port
@@ -185,6 +189,8 @@ def run(config_file: Path | None, seed_class: str | None) -> None:
     try:
         _serve(board_, host, port, stop, _admin_hooks(parts))
     finally:
+        if card_taps is not None:
+            card_taps.stop()
         if sync is not None:
             sync.stop()
         board_.stop()

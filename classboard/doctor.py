@@ -83,6 +83,8 @@ def check_drivers(cfg, hardware=None) -> list[Check]:
             module = module.get(backend)
         if backend != "none" and module and importlib.util.find_spec(module) is None:
             checks.append(Check(area, FAIL, f"{backend} needs the Python module {module!r}, not installed"))
+        elif area == "card reader" and backend in ("evdev", "serial"):
+            checks.append(check_card_reader(backend, drivers.card_reader_device, reason))
         else:
             status = WARN if backend == "none" and area == "camera" else OK
             checks.append(Check(area, status, f"{backend} ({reason})"))
@@ -94,6 +96,18 @@ def check_drivers(cfg, hardware=None) -> list[Check]:
     else:
         checks.append(Check("sensors", OK if drivers.sensors else WARN, f"{listed} ({drivers.why['sensors']})"))
     return checks
+
+
+def check_card_reader(backend: str, device: str, reason: str) -> Check:
+    """The reader must open for the board's user; the board reads it in its own thread (edge/card_reader.py)."""
+    from drivers.cardreader import probe
+
+    group = "input" if backend == "evdev" else "dialout"
+    try:
+        return Check("card reader", OK, f"{probe(backend, device)} ({reason})")
+    except OSError as exc:
+        return Check("card reader", FAIL, f"{backend} {device} cannot be opened: {exc} "
+                                          f"(the board's user needs the {group} group); taps would be lost")
 
 
 def detected_lines(hw) -> list[str]:

@@ -182,13 +182,24 @@ def _into_log(board: Board, what: str, store):
     return result, None
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @api.post("/boards/<board_id>/health")
 def health(board_id: str):
     board = board_request(board_id)
     if isinstance(board, Response):
         return board
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("outbox_depth", 0), int):
+    depth = body.get("outbox_depth", 0) if isinstance(body, dict) else None
+    # a depth past a 64-bit column or a lone surrogate in a string would fail in the database: 400, not 500
+    if not isinstance(depth, int) or isinstance(depth, bool) or not 0 <= depth < 2 ** 31 \
+            or not _encodable(json.dumps(body, ensure_ascii=False)):
         return problem(400, "bad request", "health must be a JSON object (schemas/health.schema.json)")
     text = json.dumps(body, ensure_ascii=False)[:20000]
     Board.update(health=text, version=str(body.get("version", ""))[:40],

@@ -1,6 +1,7 @@
 """Opening the hub's database: SQLite by default, PostgreSQL with one config line."""
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from contextlib import contextmanager
@@ -18,6 +19,9 @@ SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "full
 # and appends "in <pid>" / "committed <pid>" lines to CLASSBOARD_TEST_WRITE_TRACE, so the reliability suite can
 # SIGKILL a hub inside an ingest transaction and prove the kill landed there (tests/reliability/). Unset in use.
 TEST_PAUSE_ENV, TEST_TRACE_ENV = "CLASSBOARD_TEST_PAUSE_IN_WRITE", "CLASSBOARD_TEST_WRITE_TRACE"
+# Feature folders that keep their own tables, by module name (like hub/cli.py's lazy commands): each module has
+# MODELS and may have create_indexes(db). Named, not imported here, because they build on hub/models.py's BaseModel.
+FEATURE_TABLES = ("hub.family.models",)
 
 
 def open_database(url: str):
@@ -33,9 +37,12 @@ def open_database(url: str):
         db = connect(url)
     database.initialize(db)
     db.connect(reuse_if_open=True)
-    from .family.models import FAMILY_MODELS, create_indexes  # here, not in models.py: they build on its BaseModel
-    db.create_tables(ALL_MODELS + FAMILY_MODELS, safe=True)
-    create_indexes(db)
+    db.create_tables(ALL_MODELS, safe=True)
+    for name in FEATURE_TABLES:
+        feature = importlib.import_module(name)
+        db.create_tables(feature.MODELS, safe=True)
+        if hasattr(feature, "create_indexes"):
+            feature.create_indexes(db)
     return db
 
 

@@ -67,12 +67,15 @@ else
   overlay_script="$HERE/files/etc/initramfs-tools/scripts/init-bottom/classboard-overlay"
   # The initramfs config is in place before initramfs-tools is unpacked (force-confold keeps it), and
   # update_initramfs=no stops the dpkg trigger from making it a second time after the kernel's postinst.
+  # Clearing apt's Pre-Install-Pkgs hook skips dpkg-preconfigure (apt-extracttemplates over every .deb
+  # under emulation, ~9 min in the first attempt; nothing to ask with the noninteractive frontend).
   mmdebstrap --mode=root --variant=apt --architectures=arm64 --format=tar \
     --components="main non-free-firmware" --include="$packages" \
     --dpkgopt='force-confold' --dpkgopt='force-confdef' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/zh_CN/*' \
+    --aptopt='#clear DPkg::Pre-Install-Pkgs' \
     --essential-hook='mkdir -p "$1/boot/firmware" "$1/etc/initramfs-tools/conf.d" "$1/etc/initramfs-tools/scripts/init-bottom"' \
     --essential-hook="install -m 0644 '$HERE/rootfs/initramfs/classboard.conf' \"\$1/etc/initramfs-tools/conf.d/\"" \
     --essential-hook="install -m 0644 '$HERE/rootfs/initramfs/modules' \"\$1/etc/initramfs-tools/modules\"" \
@@ -138,7 +141,7 @@ CHROOT
 kiosk=classboard-kiosk.service
 [ "$HEADLESS" = yes ] && kiosk=""
 # shellcheck disable=SC2086  # $kiosk is one unit or nothing
-systemctl --root="$R" enable classboard-firstboot.service classboard-board.service $kiosk \
+systemctl --root="$R" enable classboard-grow-data.service classboard-firstboot.service classboard-board.service $kiosk \
   classboard-update.timer classboard-boot-report.service classboard-update-now.service systemd-timesyncd.service NetworkManager.service >/dev/null 2>&1
 systemctl --root="$R" set-default graphical.target >/dev/null 2>&1
 classboard_uid=$(chroot "$R" id -u classboard)

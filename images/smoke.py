@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PY = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
 HOSTNAME = "cb-smoke-101"
+CARD_EXTRA_MIB = 1024  # the "SD card" is this much larger than the image
 REPORT_START, REPORT_END = "=== classboard boot report ===", "=== end of classboard boot report ==="
 
 
@@ -229,6 +230,7 @@ def checks_of(report: dict[str, str], first: bool) -> dict[str, bool]:
         "SD-card root read-only underneath": " ro," in report.get("lower", "") + ","
         and report.get("lower_writable") == "no",
         "data partition mounted writable": "ext4 rw" in report.get("data", ""),
+        "data partition grown to the card": int(report.get("data_mib", "0") or 0) > CARD_EXTRA_MIB,
         "first-boot agent " + ("ran and succeeded" if first else "did not run again"):
             (firstboot.get("ActiveState"), firstboot.get("Result")) == ("active", "success") if first
             else firstboot.get("ActiveState") == "inactive",
@@ -307,6 +309,9 @@ def main() -> int:
             subprocess.run(["xz", "-dc", str(args.image)], stdout=out, check=True, timeout=1800)
     else:
         subprocess.run(["cp", "--sparse=always", str(args.image), str(image)], check=True, timeout=600)
+    image_mib = image.stat().st_size // 2**20
+    with open(image, "r+b") as card:  # flashed to a card larger than the image: the data partition grows into it
+        card.truncate((image_mib + CARD_EXTRA_MIB) * 2**20)
 
     port = free_port()
     hub, guest = Hub(args.work, port), Guest(args.work, image, port)

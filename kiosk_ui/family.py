@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
+from edge.services.family_messages import HeldDuringLesson
+
 family = Blueprint("family", __name__, url_prefix="/family")
 
 
@@ -16,7 +18,7 @@ def _board():
 @family.get("/corner/<student_id>")
 def corner(student_id: str):
     """The fragment for the student's own corner (screens' card-tap screen includes it)."""
-    return render_template("family_partial.html", student_id=student_id,
+    return render_template("family_partial.html", student_id=student_id, zone=_board().zone,
                            messages=_board().family().for_student(student_id))
 
 
@@ -38,12 +40,20 @@ def _student() -> str:
     return str((request.get_json(silent=True) or {}).get("student_id") or request.form.get("student_id") or "")
 
 
+def _held(exc: HeldDuringLesson):
+    """409: the class has a lesson; the screen says when the message opens (the board's local time)."""
+    until = exc.until.astimezone(_board().zone).strftime("%H:%M")
+    return jsonify(error=f"上课时间，{until} 下课后可以看 / In a lesson: opens after {until}", held_until=until), 409
+
+
 @family.post("/open/<message_id>")
 def open_message(message_id: str):
     try:
         item = _board().family().open(message_id, _student())
     except KeyError:
         return jsonify(error="no such message"), 404
+    except HeldDuringLesson as exc:
+        return _held(exc)
     return jsonify(id=item["id"], text=item.get("text", ""), played=item["played"])
 
 
@@ -55,4 +65,18 @@ def reply(message_id: str):
         return jsonify(error="no such message"), 404
     except ValueError:
         return jsonify(error="seconds must be a number"), 400
+    except HeldDuringLesson as exc:
+        return _held(exc)
     return jsonify(id=rid), 201
+
+
+@family.post("/allow")
+def allow():
+    """The teacher signed in at the board lets messages open during the lesson on now (until it ends)."""
+    try:
+        until = _board().family().allow_during_lesson()
+    except PermissionError:
+        return jsonify(error="请老师先登录 / A teacher must be signed in"), 403
+    if until is None:
+        return jsonify(allowed_until=None)
+    return jsonify(allowed_until=until.astimezone(_board().zone).strftime("%H:%M"))

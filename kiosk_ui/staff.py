@@ -133,19 +133,16 @@ def teacher_logout():
 
 @teacher.post("/checkin/tap")
 def tap():
-    """A card tap (from the reader loop, or the simulated reader in the demo)."""
+    """A card tap sent to the screen (the demo and tests; a board's own reader goes through edge/card_reader.py)."""
     board = _board()
     uid = (request.form.get("uid") or (request.get_json(silent=True) or {}).get("uid") or "").strip()
     if not uid or len(uid) > 32:
         return jsonify(outcome="unknown", message=_t()("not_found")), 400
-    result = board.checkin_desk().tap(uid)
-    corner = None
-    if result.outcome == "teacher":
-        from edge.store import models as m
-        board.teachers.login_card(m.Teacher.get_by_id(result.teacher_id))
-    elif result.outcome in ("checked_in", "already"):
-        token = board.student_tapped(result.student_id)  # the screen is told over its event stream
-        corner = url_for("corner.show", token=token) if token else None
+    from edge.card_reader import handle_tap
+
+    done = handle_tap(board, uid)  # the same path as a tap on the board's own reader
+    result = done.result
+    corner = url_for("corner.show", token=done.corner_token) if done.corner_token else None
     message = result.message_zh if current_app.config["LANG"] == "zh-CN" else result.message_en
     return jsonify(outcome=result.outcome, message=message, corner=corner)
 

@@ -5,6 +5,11 @@ board fetches voice files by hash like broadcast media, records each message onc
 (``family.message``, initiator ``system``), as read or played when the child opens it
 (initiator ``student``), and as replied when the child records an answer, which waits in a
 small local queue until the hub has it. Nothing is kept after it leaves the bundle (7 days).
+
+Not during lessons (issue #16: "not during lessons unless the teacher allows"): a message that reaches the
+board while the class has a lesson is held, its content hidden on the shared screen; the child sees that it
+is there and that it opens when the lesson ends. A teacher signed in at the board may allow it for the rest
+of the lesson on now.
 """
 from __future__ import annotations
 
@@ -22,12 +27,23 @@ from typing import Any, Callable
 
 from peewee import CharField, DateTimeField, TextField
 
-from ..bundle_store import get_setting
+from ..bundle_store import get_setting, put_setting
 from ..store import models as m
 
 log = logging.getLogger(__name__)
 REPLY_SECONDS = 20
 QUIET_VOLUME = 0.5  # a message is personal: half volume (or the headphone jack where the board has one)
+
+
+ALLOWED_UNTIL = "family.allowed_until"  # local setting: end of the lesson a teacher allowed messages in
+
+
+class HeldDuringLesson(Exception):
+    """The class has a lesson now: the message opens when it ends (``until``, aware UTC)."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"held until the lesson ends at {until.isoformat()}")
+        self.until = until
 
 
 class FamilyMessageState(m.BaseModel):
@@ -67,18 +83,55 @@ class FamilyMessages:
     def _now(self) -> datetime:
         return self.board.clock.now()
 
+    def lesson_now(self):
+        """The class's lesson on at this moment (edge/services/timetable.py), or None."""
+        if not self.board.class_id:
+            return None
+        now = self._now()
+        day = now.astimezone(self.board.zone).date()
+        return next((lesson for lesson in self.board.timetable.lessons_on(day, class_id=self.board.class_id)
+                     if lesson.is_on(now)), None)
+
+    def held_until(self) -> datetime | None:
+        """When messages open again: the end of the lesson on now, unless a teacher allowed them in it."""
+        lesson = self.lesson_now()
+        if lesson is None:
+            return None
+        allowed = get_setting(ALLOWED_UNTIL)
+        if allowed and datetime.fromisoformat(allowed) >= lesson.ends_at:
+            return None
+        return lesson.ends_at
+
+    def allow_during_lesson(self) -> datetime | None:
+        """A signed-in teacher lets the children open their messages until this lesson ends; None: no lesson now."""
+        if self.board.teachers.active() is None:
+            raise PermissionError("a teacher must be signed in at the board")
+        lesson = self.lesson_now()
+        if lesson is None:
+            return None
+        put_setting(ALLOWED_UNTIL, lesson.ends_at.isoformat())
+        log.info("family messages allowed until %s by the teacher at the board", lesson.ends_at.isoformat())
+        return lesson.ends_at
+
     def messages(self) -> list[dict[str, Any]]:
         return json.loads(get_setting("bundle.family_messages") or "[]")
 
     def for_student(self, student_id: str) -> list[dict[str, Any]]:
-        """What the child sees after their card tap: their messages, newest first, with read state."""
+        """What the child sees after their card tap: their messages, newest first, with read state.
+
+        During a lesson each message says when it opens (``held_until``) and its text stays off the class's screen.
+        """
         read = {s.message_id: s.read_at for s in FamilyMessageState.select()}
+        held = self.held_until()
         out = []
         for item in reversed(self.messages()):
             if item["student_id"] == student_id:
                 voice = item.get("media", {}).get("sha256")
-                out.append(dict(item, read=bool(read.get(item["id"])),
-                                playable=bool(voice) and (self.media_dir / voice).exists()))
+                shown = dict(item, read=bool(read.get(item["id"])),
+                             playable=bool(voice) and (self.media_dir / voice).exists(), held_until=held)
+                if held is not None:
+                    shown["text"] = ""
+                out.append(shown)
         return out
 
     def unread_count(self, student_id: str) -> int:
@@ -117,8 +170,14 @@ class FamilyMessages:
         raise KeyError(message_id)
 
     def open(self, message_id: str, student_id: str) -> dict[str, Any]:
-        """The child read (or listens to) a message: played quietly if it is a voice message; recorded once."""
+        """The child read (or listens to) a message: played quietly if it is a voice message; recorded once.
+
+        Raises ``HeldDuringLesson`` while the class has a lesson (and no teacher allowed it): nothing plays, nothing
+        is recorded as read."""
         item = self._find(message_id, student_id)
+        held = self.held_until()
+        if held is not None:
+            raise HeldDuringLesson(held)
         sha = item.get("media", {}).get("sha256")
         played = False
         if sha and self.speaker is not None:
@@ -141,8 +200,11 @@ class FamilyMessages:
         return dict(item, played=played)
 
     def reply(self, message_id: str, student_id: str, seconds: float = 5.0) -> str:
-        """Record a short voice answer and queue it for the hub (sent by ``upload_replies``)."""
+        """Record a short voice answer and queue it for the hub (sent by ``upload_replies``); not during a lesson."""
         self._find(message_id, student_id)
+        held = self.held_until()
+        if held is not None:
+            raise HeldDuringLesson(held)
         audio = self.microphone(min(float(seconds), REPLY_SECONDS))
         rid = str(uuid.uuid4())
         with self.board.db.atomic():

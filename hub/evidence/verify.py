@@ -10,6 +10,7 @@ database), from the records alone.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -52,8 +53,9 @@ class EvidenceError(ValueError):
 
 
 def _lines(zf: zipfile.ZipFile, name: str) -> Iterator[bytes]:
-    with zf.open(name) as member:
-        yield from member
+    # a large buffer: ZipExtFile's own readline is Python and was a sixth of the verifier's time
+    with zf.open(name) as member, io.BufferedReader(member, 1 << 20) as buffered:
+        yield from buffered
 
 
 def _read(zf: zipfile.ZipFile, name: str) -> bytes:

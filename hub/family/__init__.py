@@ -8,6 +8,12 @@ def register(app) -> None:
     from .board_api import family_board_api
     from .web import family
 
+    try:  # the optional extra classboard[passkeys]; without it the pages offer passwords only
+        from . import passkeys  # noqa: F401 - its routes join the family blueprint (and its CSRF rule)
+        app.config["FAMILY_PASSKEYS"] = True
+    except ImportError:
+        app.config["FAMILY_PASSKEYS"] = False
+
     app.register_blueprint(family)
     app.register_blueprint(family_admin)
     app.register_blueprint(family_board_api)

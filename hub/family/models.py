@@ -42,10 +42,14 @@ class EnrolmentCode(BaseModel):
     revoked = BooleanField(default=False)
 
 
-class FamilyAttempt(BaseModel):
-    """A failed code or password attempt, by key (``code:<address>``, ``login:<name>``): the throttle's memory."""
-    key = CharField(index=True)
-    at = DateTimeField(index=True)
+class GuardianPasskey(BaseModel):
+    """A guardian's passkey (WebAuthn credential, hub/family/passkeys.py): only its public key is kept."""
+    credential_id = CharField(primary_key=True)  # base64url, as the browser reports it
+    guardian_id = CharField(index=True)
+    public_key = TextField()  # COSE key, base64url
+    sign_count = IntegerField(default=0)
+    created_at = DateTimeField()
+    last_used_at = DateTimeField(null=True)
 
 
 class FamilyMessage(BaseModel):
@@ -88,8 +92,8 @@ class WebhookDelivery(BaseModel):
     last_error = TextField(default="")
 
 
-FAMILY_MODELS = [Guardian, GuardianChild, EnrolmentCode, FamilyAttempt, FamilyMessage, FamilyNotification,
-                 WebhookDelivery]
+# The family's own tables, created by hub/db.py open_database through its FEATURE_TABLES list
+MODELS = [Guardian, GuardianChild, EnrolmentCode, GuardianPasskey, FamilyMessage, FamilyNotification, WebhookDelivery]
 
 
 def create_indexes(db) -> None:

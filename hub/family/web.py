@@ -15,7 +15,9 @@ from flask import (Blueprint, Response, abort, current_app, g, jsonify, redirect
                    session)
 
 from ..access_log import log_access
-from . import accounts, messages, notify, throttle
+from ..console import SAFE_METHODS
+from ..security import throttle
+from . import accounts, messages, notify
 from .audio import MAX_UPLOAD_BYTES
 from .day import child_day
 from .models import FamilyMessage, FamilyNotification, Guardian
@@ -55,10 +57,6 @@ def guardian_required(view):
             if api:
                 return jsonify(error="请先登录 / Please sign in"), 401
             return redirect("/family/")
-        if request.method == "POST":
-            sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf")
-            if not sent or sent != session.get("fcsrf"):
-                return jsonify(error="CSRF token missing or wrong; reload the page"), 400
         g.guardian = guardian
         g.children = accounts.children_of(guardian.id)
         return view(*args, **kwargs)
@@ -85,6 +83,20 @@ def _start_session(guardian: Guardian) -> None:
     session["fcsrf"] = secrets.token_urlsafe(24)
 
 
+@family.before_request
+def csrf_first():
+    """Every state-changing family request carries the page's token (form field or X-CSRF-Token header),
+    checked before anything else, signed in or not: the same rule as the console's."""
+    if request.method in SAFE_METHODS:
+        return None
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf")
+    if sent and secrets.compare_digest(sent.encode(), (session.get("fcsrf") or "").encode()):
+        return None
+    if request.path.startswith("/family/api/"):
+        return jsonify(error="CSRF token missing or wrong; reload the page"), 400
+    return _refused("页面已过期，请重试 / The page expired (CSRF token missing or wrong); try again", 400)
+
+
 @family.get("/")
 def home():
     guardian = current_guardian()
@@ -103,26 +115,26 @@ def _refused(template_error: str, status: int):
                            error=template_error), status
 
 
-def _throttled(event: str, keys: tuple[str, ...], actor: str = ""):
-    """A refusal when any key failed too often (checked before the code or password is)."""
-    if request.form.get("csrf") != session.get("fcsrf"):
-        return _refused("页面已过期，请重试 / The page expired; try again", 400)
-    if any(throttle.too_many(k) for k in keys):
-        log_access(f"{event}.throttled", actor=actor, address=_addr(), ok=False)
-        return _refused("尝试次数过多，请 15 分钟后再试 / Too many attempts; try again in 15 minutes", 429)
+def _charge(event: str, keys: list, actor: str = ""):
+    """Take one guess from each key's budget before the code or password is looked at; a refusal is a 429
+    with Retry-After, in the access log like the console's."""
+    try:
+        throttle.charge(keys)
+    except throttle.Throttled as exc:
+        log_access(f"{event}.throttled", actor=actor, address=_addr(), ok=False, detail=str(exc))
+        page, status = _refused(f"尝试次数过多，请 {exc.retry_after} 秒后再试 / Too many attempts; "
+                                f"try again in {exc.retry_after} s", 429)
+        return page, status, {"Retry-After": str(exc.retry_after)}
     return None
 
 
-def _failed(event: str, keys: tuple[str, ...], message: str, status: int, actor: str = ""):
-    for k in keys:
-        throttle.failed(k)
+def _failed(event: str, message: str, status: int, actor: str = ""):
     log_access(f"{event}.failed", actor=actor, address=_addr(), ok=False, detail=message)
     return _refused(message, status)
 
 
-def _signed_in(event: str, keys: tuple[str, ...], guardian: Guardian):
-    for k in keys:
-        throttle.forget(k)
+def _signed_in(event: str, keys: list, guardian: Guardian, account_key: str | None = None):
+    throttle.cleared(account_key, [key for key, _ in keys if key != account_key])
     log_access(event, actor=f"guardian:{guardian.id}", address=_addr())
     _start_session(guardian)
     return redirect("/family/")
@@ -130,29 +142,29 @@ def _signed_in(event: str, keys: tuple[str, ...], guardian: Guardian):
 
 @family.post("/enrol")
 def enrol():
-    keys = (f"code:{_addr()}",)
-    refused = _throttled("family.enrol", keys)
+    keys = throttle.keys_for_guardian_code(_addr())
+    refused = _charge("family.enrol", keys)
     if refused:
         return refused
     try:
         guardian = accounts.redeem(request.form.get("code", ""), request.form.get("login", ""),
                                    request.form.get("password", ""))
     except accounts.FamilyError as exc:
-        return _failed("family.enrol", keys, str(exc), exc.status)
+        return _failed("family.enrol", str(exc), exc.status)
     return _signed_in("family.enrol", keys, guardian)
 
 
 @family.post("/login")
 def login():
     name = request.form.get("login", "")[:40]
-    keys = (f"login:{_addr()}", f"login-name:{name}")
-    refused = _throttled("family.login", keys, name)
+    keys = throttle.keys_for_guardian_login(name, _addr())
+    refused = _charge("family.login", keys, name)
     if refused:
         return refused
     guardian = accounts.sign_in(name, request.form.get("password", ""))
     if guardian is None:
-        return _failed("family.login", keys, "登录名或密码错误 / Wrong sign-in name or password", 401, name)
-    return _signed_in("family.login", keys, guardian)
+        return _failed("family.login", "登录名或密码错误 / Wrong sign-in name or password", 401, name)
+    return _signed_in("family.login", keys, guardian, account_key=keys[1][0])
 
 
 @family.post("/logout")

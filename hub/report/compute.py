@@ -17,6 +17,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
+from protocol.records import parse_time
+
 from .compute_weeks import school_year, teaching_weeks, term_of, week_index, week_label, week_of, week_states
 from .rules import clause_key
 from .units import Resolver, members, slots
@@ -74,20 +76,23 @@ class Counts:
             timetable = dict((inputs or {}).get("timetable", {}), calendar=(inputs or {}).get("calendar", {}),
                              classes=(inputs or {}).get("classes", []))
             self._resolver = Resolver(slots(timetable, rules["policy"]["lesson_lead_min"]))
-        wanted = wanted_clauses(rules)
+        by_kind: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)  # a record meets only its kind's
+        for key, clause in wanted_clauses(rules).items():
+            by_kind[clause["kind"]].append((key, clause))
         shift = offset_s(zone)
+        labels: dict[int, str] = {}  # ISO week label by week index: a few dozen distinct per term
         for rec in records:
-            at = rec["at"] if isinstance(rec["at"], datetime) else datetime.strptime(
-                rec["at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+            at = rec["at"] if isinstance(rec["at"], datetime) else parse_time(rec["at"])
             local = int(at.timestamp()) + shift
-            week = week_label((local - 4 * 86400) // 604800)
+            index = (local - 4 * 86400) // 604800
+            week = labels.get(index) or labels.setdefault(index, week_label(index))
             initiator = rec.get("initiator", "")
             self.n[f"kind:{rec['kind']}"][f"initiator:{initiator}"][week] += 1
             if rec["kind"] == "broadcast.played":
                 self.n["broadcast"][f"{initiator}:{(rec.get('data') or {}).get('broadcast', '')}"][week] += 1
             if not rec.get("class_id"):
                 continue
-            for key, clause in wanted.items():
+            for key, clause in by_kind.get(rec["kind"], ()):
                 if qualifies(rec, clause):
                     for unit in self._resolver.units(rec, local):
                         self.n[key][unit][week] += 1

@@ -8,7 +8,7 @@ SVG charts carry their own, and a style cannot run code.
 """
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
           "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -21,6 +21,11 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), geolocation=(), microphone=(self)",  # the console's paging uses the mic
 }
+# Only on HTTPS answers (browsers ignore it on plain HTTP, and a plain-HTTP demo must stay reachable): once a
+# browser has seen the hub over HTTPS it never again sends a password or a guardian code to it in clear text.
+# Browsers keep the rule only from a connection without certificate errors, so a self-made certificate the
+# staff clicked through does not pin anyone; no includeSubDomains: the hub does not own its parent domain.
+HSTS = "max-age=31536000"
 
 
 def install(app: Flask) -> None:
@@ -29,4 +34,6 @@ def install(app: Flask) -> None:
     def protect(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.is_secure:  # TLS here, or X-Forwarded-Proto: https from the trusted proxy (--behind-proxy)
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response

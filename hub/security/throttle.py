@@ -45,6 +45,10 @@ ACCOUNT = Policy(free=3, max_delay_s=60, lock_after=10)  # one user name, from a
 ADDRESS = Policy(free=10, max_delay_s=60, lock_after=30)  # one source address, any user names
 TOKEN_ADDRESS = Policy(free=5, max_delay_s=60, lock_after=20)  # enrollment or API tokens from one address
 CLAIM_ADDRESS = Policy(free=30, max_delay_s=30)  # claim codes: a waiting board asks again and again; never locked
+# Guardians come from phones on the internet, where a carrier's NAT puts many families behind one address:
+# the address budgets are wider than the school LAN's, the guardian account's is the console's.
+GUARDIAN_ADDRESS = Policy(free=20, max_delay_s=60, lock_after=60)  # guardian passwords from one address
+GUARDIAN_CODE_ADDRESS = Policy(free=10, max_delay_s=60, lock_after=30)  # the letters' one-time codes, one address
 
 
 class Throttled(Exception):
@@ -117,8 +121,19 @@ def _prune(now: datetime) -> None:
                             (Throttle.next_allowed.is_null()) | (Throttle.next_allowed < now)).execute()
 
 
-def keys_for_login(username: str, address: str) -> list[tuple[str, Policy]]:
-    return [(f"login.address:{address}", ADDRESS), (f"login.account:{username.strip().lower()[:200]}", ACCOUNT)]
+def keys_for_login(username: str, address: str, realm: str = "login",
+                   address_policy: Policy = ADDRESS) -> list[tuple[str, Policy]]:
+    """[address key, account key]; ``realm`` keeps a guardian called "admin" apart from the console's admin."""
+    return [(f"{realm}.address:{address}", address_policy),
+            (f"{realm}.account:{username.strip().lower()[:200]}", ACCOUNT)]
+
+
+def keys_for_guardian_login(login: str, address: str) -> list[tuple[str, Policy]]:
+    return keys_for_login(login, address, "family.login", GUARDIAN_ADDRESS)
+
+
+def keys_for_guardian_code(address: str) -> list[tuple[str, Policy]]:
+    return [(f"family.code.address:{address}", GUARDIAN_CODE_ADDRESS)]
 
 
 def keys_for_enrollment(body: dict, address: str) -> list[tuple[str, Policy]]:
@@ -128,3 +143,14 @@ def keys_for_enrollment(body: dict, address: str) -> list[tuple[str, Policy]]:
     if body.get("claim_code"):
         return [(f"enroll.claim.address:{address}", CLAIM_ADDRESS)]
     return []
+
+
+def unlock(username: str, realm: str = "login") -> int:
+    """IT staff end a lockout at once (anyone who knows a user name can lock it by guessing on purpose):
+    the account's counter goes, its address counters stay. Returns how many counters went (0 or 1)."""
+    return Throttle.delete().where(Throttle.key == keys_for_login(username, "", realm)[1][0]).execute()
+
+
+def unlock_address(address: str) -> int:
+    """Forget every counter of one source address (a school's NAT after a misconfigured script, say)."""
+    return Throttle.delete().where(Throttle.key.endswith(f".address:{address}")).execute()

@@ -207,3 +207,24 @@ def test_doctor_fails_and_says_why_on_a_board_without_a_speaker():
     detected = [c.detail for c in check_drivers(board_config(), hw) if c.area == "detected"]
     assert "sound cards: none" in detected and "cameras: /dev/video0" in detected
     assert any(line.startswith("screen: cec") for line in detected)
+
+
+def test_doctor_opens_the_card_reader_the_board_would_read(tmp_path):
+    """A serial reader (here a pty) that opens passes; a detected reader that cannot be opened fails, naming why."""
+    import os
+
+    from classboard.doctor import FAIL, OK, check_drivers
+
+    master, slave = os.openpty()
+    try:
+        hw = Hardware(card_readers=[("serial", os.ttyname(slave))], display="cec", display_reason="HDMI-CEC")
+        checks = {c.area: c for c in check_drivers(board_config(), hw)}
+        assert checks["card reader"].status == OK and "serial, opens" in checks["card reader"].detail
+    finally:
+        os.close(master)
+        os.close(slave)
+    gone = str(tmp_path / "by-id" / "usb-Sycreader_USB_Reader-event-kbd")
+    hw = Hardware(card_readers=[("evdev", gone)], display="cec", display_reason="HDMI-CEC")
+    checks = {c.area: c for c in check_drivers(board_config(), hw)}
+    assert checks["card reader"].status == FAIL and "cannot be opened" in checks["card reader"].detail
+    assert "input group" in checks["card reader"].detail

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from drivers.camera import Camera, open_camera
-from drivers.cardreader import EvdevReader, SerialReader, SimulatedReader
 from drivers.vision.cards import marker_png, qr_png
 from drivers.vision.markers import detect_markers, detect_qr
 from drivers.vision.synth import class_photo
@@ -83,53 +82,6 @@ def test_video_file_camera_and_unplug_recovery(tmp_path):
     now[0] += 60
     assert cam.read() is not None and cam.state == "ok"
     assert open_camera("simulated").read().shape == (1080, 1920, 3)
-
-
-def test_simulated_reader_debounces_a_held_card():
-    now = [0.0]
-    reader = SimulatedReader(hold_s=2.0, clock=lambda: now[0])
-    for _ in range(5):
-        reader.tap("04a31b7c")
-    assert reader.read(0) == "04A31B7C"
-    assert reader.read(0) is None
-    now[0] += 3
-    reader.tap("04A31B7C")
-    assert reader.read(0) == "04A31B7C"
-
-
-def test_evdev_reader_grabs_and_assembles_digits():
-    from evdev import InputEvent, ecodes
-
-    class FakeDevice:
-        grabbed = False
-        fd = -1
-
-        def grab(self):
-            self.grabbed = True
-
-        def ungrab(self):
-            self.grabbed = False
-
-    def key(code, state):
-        return InputEvent(0, 0, ecodes.EV_KEY, code, state)
-
-    device = FakeDevice()
-    reader = EvdevReader(device)
-    assert device.grabbed
-    events = [key(ecodes.KEY_1, 1), key(ecodes.KEY_1, 0), key(ecodes.KEY_2, 1), key(ecodes.KEY_2, 2),
-              key(ecodes.KEY_A, 1), key(ecodes.KEY_ENTER, 1)]
-    assert reader.feed(events) == "12A"
-    assert reader.feed(events) is None  # held on the reader: one tap
-
-
-def test_serial_reader_lines():
-    class FakePort:
-        lines = [b"", b"garbage!\r\n", b"0004A31B7C\r\n"]
-
-        def readline(self):
-            return self.lines.pop(0) if self.lines else b""
-
-    assert SerialReader(FakePort()).read(1.0) == "0004A31B7C"
 
 
 def test_attendance_scan_cli(tmp_path):

@@ -1,7 +1,7 @@
 """A guardian reaches only their own child, whatever id is changed in whatever URL or API call."""
 import pytest
 
-from .conftest import api_csrf, enrol, issue, tone_wav
+from .conftest import api_csrf, csrf_of, enrol, issue, tone_wav
 
 
 @pytest.fixture
@@ -48,7 +48,10 @@ def test_signed_out_gets_nothing(hub_app, two_families):
     _a, _b, message_id = two_families
     nobody = hub_app.test_client()
     assert nobody.get("/family/api/children/S1001/day").status_code == 401
-    assert nobody.post("/family/api/children/S1001/messages", json={"text": "x"}).status_code == 401
+    assert nobody.post("/family/api/children/S1001/messages", json={"text": "x"}).status_code == 400  # CSRF first
+    token = csrf_of(nobody)  # the sign-in page's token: valid, but nobody is signed in
+    assert nobody.post("/family/api/children/S1001/messages", json={"text": "x"},
+                       headers={"X-CSRF-Token": token}).status_code == 401
     assert nobody.get(f"/family/api/messages/{message_id}/audio").status_code == 401
     assert nobody.get("/family/child/S1001").status_code == 302
 

@@ -1,8 +1,10 @@
 """亲情留言 both ways, in process: guardian → hub → the class board's bundle → the child → a reply → the page."""
 import json
 import shutil
+from datetime import datetime
 
 from protocol.bundle import BundleError, check_content
+from tests.conftest import SHANGHAI
 from tests.hub.conftest import FakeBoard
 
 from .conftest import api_csrf, enrol, issue, tone_wav
@@ -79,7 +81,7 @@ def test_a_bundle_with_a_message_for_a_student_not_in_it_is_refused(school):
         raise AssertionError("a message for another class's student was accepted")
 
 
-def test_board_holds_plays_and_answers_and_the_reply_reaches_the_guardian(client, hub_app, board, school):
+def test_board_holds_plays_and_answers_and_the_reply_reaches_the_guardian(client, hub_app, board, school, clock):
     """The board side with the real edge service: delivered/read records go up, the reply comes back."""
     from classboard.sample import board_bundle
     from edge.services.family_messages import FamilyReply
@@ -101,6 +103,7 @@ def test_board_holds_plays_and_answers_and_the_reply_reaches_the_guardian(client
     assert family.arrive(fetch=None) == 0  # once only
     mine = family.for_student("S1001")
     assert len(mine) == 1 and mine[0]["playable"] and family.for_student("S1002") == []
+    clock.set(datetime(2026, 11, 24, 10, 51, tzinfo=SHANGHAI))  # the break after 第3节: not held (test_lessons.py)
     family.open(mine[0]["id"], "S1001")
     rid = family.reply(mine[0]["id"], "S1001", seconds=2)
     kinds = [(r.initiator, json.loads(r.data)["event"]) for r in m.UsageRecord.select().where(
@@ -121,7 +124,6 @@ def test_board_holds_plays_and_answers_and_the_reply_reaches_the_guardian(client
     audio = client.get(f"/family/api/messages/{rid}/audio")
     assert audio.status_code == 200 and audio.data[:4] == b"RIFF"
     # the board's delivered/played records, once ingested, mark the message (the e2e test runs the real upload)
-    from datetime import datetime
 
     from hub.family.models import FamilyMessage
     from hub.family.notify import _message_event

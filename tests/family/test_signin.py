@@ -1,9 +1,10 @@
 """Guardians sign in safely: codes are single use, expire and are throttled; revocation is immediate."""
 from datetime import datetime, timedelta
 
-from hub.family.models import EnrolmentCode, FamilyAttempt, Guardian
+from hub.family.models import EnrolmentCode, Guardian
+from hub.models import AccessLog, Throttle
 
-from .conftest import csrf_of, enrol, issue
+from .conftest import api_csrf, csrf_of, enrol, issue
 
 
 def test_a_code_makes_an_account_for_one_child_and_works_once(client, hub_app):
@@ -29,19 +30,49 @@ def test_an_expired_code_is_refused_and_changes_nothing(client, hub_app):
         assert Guardian.select().count() == 0 and EnrolmentCode.get().used_at is None
 
 
-def test_guessing_codes_is_throttled_even_with_the_right_code_afterwards(client, hub_app):
+def test_guessing_codes_is_throttled_even_with_the_right_code_afterwards(client, hub_app, monkeypatch):
+    from hub.security import throttle
+
+    monkeypatch.setattr(throttle, "clock", lambda: datetime(2026, 12, 1, 8, 0))  # the 2 s wait cannot run out
     code = issue(hub_app, "S1001")
-    for i in range(10):
+    for i in range(10):  # the guardian code's free budget per address (hub/security/throttle.py)
         assert enrol(client, f"WRONG{i:05d}", "guesser").status_code == 400
     reply = enrol(client, code, "guesser")
-    assert reply.status_code == 429
+    assert reply.status_code == 429 and int(reply.headers["Retry-After"]) >= 1
+    assert "尝试次数过多" in reply.get_data(as_text=True)
     with hub_app.app_context():
-        assert Guardian.select().count() == 0 and FamilyAttempt.select().count() == 10
+        assert Guardian.select().count() == 0 and EnrolmentCode.get().used_at is None
+        assert Throttle.get_by_id("family.code.address:127.0.0.1").failures == 10  # the shared security throttle
+        events = [row.event for row in AccessLog.select().order_by(AccessLog.id)]
+    assert events.count("family.enrol.failed") == 10 and events[-1] == "family.enrol.throttled"
+
+
+def test_guessing_a_guardians_password_locks_the_account_not_the_consoles(client, hub_app, monkeypatch):
+    from hub.console import create_user
+    from hub.security import throttle
+
+    monkeypatch.setattr(throttle, "clock", lambda: datetime(2026, 12, 1, 8, 0))  # a slow machine outlasts no wait
+
+    enrol(client, issue(hub_app, "S1001"), "admin", "right-password")  # a guardian who chose the name "admin"
+    with hub_app.app_context():
+        create_user("admin", "console-password")
+    answers = []
+    for i in range(12):  # bounded; each from a new address, so only the account's budget counts
+        fresh = hub_app.test_client()
+        answers.append(fresh.post("/family/login", data={"csrf": csrf_of(fresh), "login": "admin",
+                                                         "password": f"wrong-{i}"},
+                                  environ_base={"REMOTE_ADDR": f"10.9.0.{i}"}).status_code)
+    assert answers == [401] * 3 + [429] * 9  # 3 free guesses, then a wait: refused before any password check
+    with hub_app.app_context():
+        assert Throttle.get_by_id("family.login.account:admin").failures == 3
+        assert Throttle.get_or_none(Throttle.key == "login.account:admin") is None  # the console's admin untouched
+        throttle.charge(throttle.keys_for_login("admin", "10.0.0.1"))  # the console's budget is still free
 
 
 def test_password_sign_in_and_wrong_password(client, hub_app):
     enrol(client, issue(hub_app, "S1001"), "mum-1", "right-password")
-    client.post("/family/logout")
+    assert client.post("/family/logout").status_code == 400  # no token: a cross-site form cannot sign anyone out
+    assert client.post("/family/logout", data={"csrf": api_csrf(client, "S1001")}).status_code == 302
     fresh = hub_app.test_client()
     bad = fresh.post("/family/login", data={"csrf": csrf_of(fresh), "login": "mum-1", "password": "wrong-password"})
     assert bad.status_code == 401
@@ -82,6 +113,7 @@ def test_letters_are_a_pdf_page_per_code(client, hub_app):
     login = client.get("/login").get_data(as_text=True)
     csrf = login.split('name="csrf" value="')[1].split('"')[0]
     client.post("/login", data={"csrf": csrf, "username": "admin", "password": "admin-password"})
+    assert 'href="/console/family/"' in client.get("/").get_data(as_text=True)  # in the console's navigation
     page = client.get("/console/family/").get_data(as_text=True)
     assert "家长账号" in page
     csrf = page.split('name="csrf" value="')[1].split('"')[0]

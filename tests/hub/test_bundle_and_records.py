@@ -158,6 +158,13 @@ def test_health_is_stored(client, enrolled, hub_app):
         row = Board.get_by_id(enrolled.id)
         assert row.outbox_depth == 12 and json.loads(row.health)["cpu_temp_c"] == 51.2
 
+    for bad in ('{"outbox_depth": 24891533955682315207499055104}', '{"outbox_depth": -1}',
+                '{"version": "\\ud812x"}', '{"\\uda47": [], "uptime_s": 1}'):  # found by schemathesis: were 500s
+        assert enrolled.call("POST", f"/api/v1/boards/{enrolled.id}/health", bad.encode(),
+                             {"Content-Type": "application/json"}).status_code == 400, bad
+    with hub_app.app_context():
+        assert Board.get_by_id(enrolled.id).outbox_depth == 12  # nothing changed
+
 
 def test_minimal_ack_names_no_ids_but_says_how_far_the_hub_holds(client, enrolled, hub_app):
     log = board_log(enrolled, 5)

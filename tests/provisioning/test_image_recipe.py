@@ -23,7 +23,7 @@ def test_units_verify(tmp_path, unit):
     shutil.copytree("/usr/lib/systemd/system", tmp_path / "usr" / "lib" / "systemd" / "system", symlinks=True)
     for each in UNITS:  # a timer names its service
         shutil.copy(each, system / each.name)
-    for exe in ("opt/classboard/venv/bin/classboard", "usr/bin/cage", "usr/bin/chromium", "usr/lib/classboard/boot-report", "usr/lib/classboard/classboard", "usr/bin/systemctl",
+    for exe in ("opt/classboard/venv/bin/classboard", "usr/bin/cage", "usr/bin/chromium", "usr/lib/classboard/boot-report", "usr/lib/classboard/classboard", "usr/lib/classboard/grow-data", "usr/bin/systemctl",
                 "usr/bin/chown"):
         path = tmp_path / exe
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,6 +93,7 @@ SubState=running WatchdogUSEC=30s
 root: classboard-root overlay rw,relatime,lowerdir=/run/overlay/lower,upperdir=/run/overlay/rw/upper
 lower: /dev/vda2 ext4 ro,relatime
 data: /dev/vda3 ext4 rw,noatime
+data_mib: 1488
 lower_writable: no
 --- systemd-analyze
 Startup finished in 4.512s (kernel) + 9.1s (initrd) + 1min 20.250s (userspace) = 1min 33.862s
@@ -115,3 +116,5 @@ def test_smoke_reads_the_boot_report():
     assert second["first-boot agent did not run again"] is False  # it shows as run: the check must notice
     broken = smoke.parse_report(body.replace("lower: /dev/vda2 ext4 ro,", "lower: /dev/vda2 ext4 rw,"))
     assert smoke.checks_of(broken, first=True)["SD-card root read-only underneath"] is False
+    small = smoke.parse_report(body.replace("data_mib: 1488", "data_mib: 488"))  # grow-data did not run
+    assert smoke.checks_of(small, first=True)["data partition grown to the card"] is False

@@ -7,7 +7,7 @@ from tests.security.test_signin import PASSWORD
 from tests.ui.conftest import browser  # noqa: F401  (Debian's Chromium via Playwright, one per module)
 
 pytestmark = pytest.mark.integration
-PAGES = ["/", "/notices", "/school", "/console/report", "/console/import", "/console/broadcast"]
+PAGES = ["/", "/notices", "/school", "/console/report", "/console/import", "/console/family/", "/console/broadcast"]  # broadcast last: its #talk
 
 
 @pytest.fixture

@@ -1,0 +1,159 @@
+"""The board's reader thread: taps from each backend reach the check-in and the student's corner; unplugging is survived."""
+from __future__ import annotations
+
+import errno
+import os
+import time
+
+import pytest
+
+from drivers.cardreader import EvdevReader, SimulatedReader, create_card_reader
+from edge.card_reader import CardTaps, handle_tap
+from edge.checkin import card_hash
+from edge.store import models as m
+from tests.drivers.reader_replay import RecordedDevice, load_evtest
+
+
+def give_card(board, uid: str, student_id: str = "S1001") -> m.Student:
+    student = m.Student.get_by_id(student_id)
+    student.card_hash = card_hash(board.card_key(), uid)
+    student.save()
+    return student
+
+
+def wait_for(condition, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def checked_in(student_id: str) -> bool:
+    return m.CheckIn.select().where(m.CheckIn.student_id == student_id).exists()
+
+
+def test_handle_tap_checks_in_opens_the_corner_and_signs_teachers_in(board):
+    student = give_card(board, "0012345678")
+    tap = handle_tap(board, "0012345678")
+    assert tap.result.outcome == "checked_in" and tap.corner_token
+    assert board.corner.current().student_id == student.id
+    teacher = m.Teacher.get()
+    teacher.card_hash = card_hash(board.card_key(), "99AA")
+    teacher.save()
+    assert handle_tap(board, "99aa").result.outcome == "teacher" and board.teachers.active().teacher_id == teacher.id
+    assert handle_tap(board, "0012345678").corner_token is None  # a teacher is signed in: the tap only checks in
+
+
+def test_handle_tap_refuses_a_bad_uid_and_changes_nothing(board):
+    for bad in ("", "   ", "1" * 33):
+        with pytest.raises(ValueError, match="1 to 32 characters"):
+            handle_tap(board, bad)
+    assert handle_tap(board, "DEADBEEF").result.outcome == "unknown"
+    assert m.CheckIn.select().count() == 0 and m.UsageRecord.select().count() == 0 and board.corner.current() is None
+
+
+def test_simulated_reader_taps_reach_the_corner_through_the_thread(board):
+    student = give_card(board, "04A31B7C")
+    taps = CardTaps(board, "simulated")
+    taps.start()
+    try:
+        assert wait_for(lambda: taps.state == "reading")
+        taps.reader.tap("04:a3:1b:7c")
+        assert wait_for(lambda: taps.taps == 1)
+        assert checked_in(student.id) and board.corner.current().student_id == student.id
+    finally:
+        taps.stop()
+    assert taps.state == "stopped"
+
+
+def test_recorded_usb_reader_taps_reach_the_check_in(board):
+    """The evdev backend with a recorded keyboard-wedge reader (see reader_replay): both cards are checked in."""
+    first, second = give_card(board, "0012345678", "S1001"), give_card(board, "3735928559", "S1002")
+    read_end, write_end = os.pipe()
+    device = RecordedDevice(read_end)
+    taps = CardTaps(board, "evdev", "/dev/input/by-id/usb-Sycreader_USB_Reader-event-kbd",
+                    opener=lambda backend, path: EvdevReader(device))
+    taps.start()
+    try:
+        os.write(write_end, b"".join(e.raw for e in load_evtest("sycreader-evtest.txt")))
+        assert wait_for(lambda: checked_in(first.id) and checked_in(second.id) and taps.taps == 2)
+        time.sleep(0.3)
+        assert device.grabbed and taps.taps == 2  # the held card's repeat was one tap
+        assert board.corner.current().student_id == second.id  # the last tap's corner is on the screen
+    finally:
+        taps.stop()
+        os.close(write_end)
+    assert not device.grabbed
+
+
+def test_serial_reader_on_a_pty_reaches_the_check_in(board):
+    """The real serial backend (pyserial) on a pty, opened by path as the board would open /dev/serial/by-id/…."""
+    student = give_card(board, "0004A31B7C")
+    master, slave = os.openpty()
+    taps = CardTaps(board, "serial", os.ttyname(slave))
+    taps.start()
+    try:
+        assert wait_for(lambda: taps.state == "reading")
+        os.write(master, b"0004A31B7C\r\n")
+        assert wait_for(lambda: checked_in(student.id))
+    finally:
+        taps.stop()
+        os.close(master)
+        os.close(slave)
+
+
+class Unplugging(SimulatedReader):
+    """Reads one card, then fails as a pulled USB reader does (ENODEV)."""
+
+    def read(self, timeout: float):
+        uid = super().read(min(timeout, 0.05))
+        if uid is None and getattr(self, "pulled", False):
+            raise OSError(errno.ENODEV, "No such device")
+        return uid
+
+
+def test_a_reader_unplugged_and_plugged_in_again_is_used_again(board):
+    student, other = give_card(board, "11111111", "S1001"), give_card(board, "22222222", "S1002")
+    plugged: list[tuple[str, str]] = []
+    opened: list[Unplugging] = []
+
+    def opener(backend, device):
+        opened.append(Unplugging())
+        return opened[-1]
+
+    taps = CardTaps(board, "auto", auto=True, opener=opener, find=lambda: list(plugged), first_pause_s=0.05)
+    taps.start()
+    try:
+        assert wait_for(lambda: taps.state == "waiting" and "no reader" in taps.problem)
+        assert taps.fault() is None  # no reader on auto is not a fault: a board may have none
+        plugged.append(("serial", "/dev/serial/by-id/usb-RFID_Reader-if00-port0"))  # plugged in after boot
+        assert wait_for(lambda: taps.state == "reading")
+        opened[-1].tap("11111111")
+        assert wait_for(lambda: checked_in(student.id))
+        opened[-1].pulled = True
+        assert wait_for(lambda: len(opened) == 2 and taps.state == "reading")
+        assert taps.lost == 1
+        opened[-1].tap("22222222")
+        assert wait_for(lambda: checked_in(other.id))
+        assert taps.device == "/dev/serial/by-id/usb-RFID_Reader-if00-port0"
+    finally:
+        taps.stop()
+
+
+def test_a_reader_that_cannot_be_opened_is_tried_again_not_fatal(board):
+    attempts = []
+
+    def opener(backend, device):
+        attempts.append(device)
+        return create_card_reader("evdev", device)  # no such file here
+
+    taps = CardTaps(board, "evdev", "/nonexistent/event-kbd", opener=opener, first_pause_s=0.02)
+    taps.start()
+    try:
+        assert wait_for(lambda: len(attempts) >= 3)
+        assert taps.state == "waiting" and "cannot open /nonexistent/event-kbd" in taps.problem
+        assert taps.fault().startswith("card reader: cannot open /nonexistent/event-kbd")
+    finally:
+        taps.stop()
