@@ -31,7 +31,8 @@ def family(token: str):
     if view is None:
         return redirect(url_for("home.index"))
     return render_template("corner_family.html", v=view, token=token, version="corner:" + token,
-                           student_id=view.student_id, messages=board.family().for_student(view.student_id))
+                           student_id=view.student_id, zone=board.zone,
+                           messages=board.family().for_student(view.student_id))
 
 
 @corner.get("/me/<token>/close")

@@ -79,7 +79,7 @@ def test_an_expired_or_made_up_token_goes_home(screen, board, clock):
         assert r.geturl() == screen.url + "/"
 
 
-def test_the_corner_links_the_students_family_messages_and_only_theirs(browser, screen, board, school):
+def test_the_corner_links_the_students_family_messages_and_only_theirs(browser, screen, board, school, clock):
     """家长留言 waiting: the corner's card opens the family corner for this student; reading it happens in place."""
     from classboard.sample import board_bundle
 
@@ -89,6 +89,7 @@ def test_the_corner_links_the_students_family_messages_and_only_theirs(browser, 
     content = board_bundle(school, board.id, "C101", "2026-11-24T00:00:00Z")
     content["family_messages"] = [message(1, "S1001", "放学后去奶奶家"), message(2, "S1002", "别人的留言")]
     board.install_bundle(content, etag="family-corner")
+    clock.advance(42 * 60)  # 10:52, the break after the 10:05 lesson: messages are held during lessons (issue #16)
     give_card(board, "S1001", "0FA11FA1")
     page = page_for(browser)
     page.goto(screen.url + tap(screen, "0fa11fa1")["corner"])
