@@ -29,6 +29,14 @@ def qr_payload(student: CardStudent) -> str:
     return f"CB1:S:{student.student_id}:M:{student.marker_id}"
 
 
+def parse_qr_payload(text: str) -> tuple[str, int] | None:
+    """``(student_id, marker_id)`` from a card's QR text, or None for any other QR code."""
+    parts = text.strip().split(":")
+    if len(parts) != 5 or parts[:2] != ["CB1", "S"] or parts[3] != "M" or not parts[2] or not parts[4].isdigit():
+        return None
+    return parts[2], int(parts[4])
+
+
 def _png_reader(png: bytes):
     from reportlab.lib.utils import ImageReader
 

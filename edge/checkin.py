@@ -28,12 +28,13 @@ def card_hash(card_key: bytes, uid: str) -> str:
 
 @dataclass(frozen=True)
 class TapResult:
-    outcome: str  # checked_in | already | teacher | unknown
+    outcome: str  # checked_in | already | teacher | unknown (card taps); unseen | several (cards shown)
     message_zh: str
     message_en: str
     student_id: str | None = None
     student_name: str | None = None
     teacher_id: str | None = None
+    method: str = "card"  # how the student was known: card | qr | marker | face
 
 
 @dataclass
@@ -85,6 +86,31 @@ class CheckInDesk:
             return TapResult("unknown", "未登记的卡，请联系班主任", "Card not registered: please see your head teacher")
         return self.check_in(student, method)
 
+    def show_card(self, image) -> TapResult:
+        """A printed card held up to the camera: its QR code close up, else its one marker; then as a tap.
+
+        The QR names the student and their marker, and both must match this
+        board's roster, so a QR made up with a student id alone is not enough.
+        Outcome ``unseen`` when no card of this board's class is in the frame,
+        ``several`` when more than one is (one card at a time), nothing recorded.
+        """
+        from drivers.vision.markers import detect_markers, detect_qr
+
+        from .cards import parse_qr_payload
+
+        for text in detect_qr(image):
+            found = parse_qr_payload(text)
+            student = m.Student.get_or_none(m.Student.id == found[0]) if found else None
+            if student is not None and student.marker_id == found[1]:
+                return self.check_in(student, "qr")
+        seen = {hit.marker_id for hit in detect_markers(image)}
+        students = list(m.Student.select().where(m.Student.marker_id.in_(seen))) if seen else []
+        if len(students) == 1:
+            return self.check_in(students[0], "marker")
+        if students:
+            return TapResult("several", "请一次只出示一张签到卡", "Show one card at a time")
+        return TapResult("unseen", "没有看到签到卡，请把卡片正对摄像头", "No card seen: hold it up to the camera")
+
     def check_in(self, student: m.Student, method: str) -> TapResult:
         now = self.clock.now()
         with self.db.atomic():
@@ -92,11 +118,11 @@ class CheckInDesk:
             exists = m.CheckIn.get_or_none((m.CheckIn.session == session) & (m.CheckIn.student_id == student.id))
             if exists is not None:
                 return TapResult("already", f"{student.name}，今天已签到", f"{student.name}: already checked in today",
-                                 student.id, student.name)
+                                 student.id, student.name, method=method)
             m.CheckIn.create(id=str(uuid.uuid4()), session=session, student_id=student.id,
                              at=utc(now).replace(tzinfo=None), status="present", method=method)
             self.usage.record("checkin", initiator="student", class_id=student.class_group_id,
                               data={"kind": "arrival", "method": method}, at=now)
         local = now.astimezone(self.zone).strftime("%H:%M")
         return TapResult("checked_in", f"{student.name}，签到成功 {local}", f"{student.name}: checked in at {local}",
-                         student.id, student.name)
+                         student.id, student.name, method=method)

@@ -44,6 +44,11 @@ def store_media(data_dir: Path, data: bytes) -> dict[str, Any]:
         raise BroadcastError(f"the sound file is {len(data) >> 20} MB; the limit is {MAX_MEDIA_BYTES >> 20} MB")
     if not data.startswith(SOUND_MAGIC):
         raise BroadcastError("the file is not WAV, MP3, OGG or FLAC")
+    return keep_by_hash(data_dir, data)
+
+
+def keep_by_hash(data_dir: Path, data: bytes) -> dict[str, Any]:
+    """Store checked bytes under their SHA-256, where boards fetch media (``/api/v1/boards/<id>/media/<sha>``)."""
     sha = hashlib.sha256(data).hexdigest()
     folder = media_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)

@@ -70,17 +70,55 @@ def homework():
 
 @class_life.route("/teacher/media", methods=["GET", "POST"])
 def media():
-    """互动点播: the library's items already on this board; a pick plays in the room (the speaker hook)."""
-    from edge.services.media_library import cached
+    """互动点播: the library's items already on this board; a sound plays in the room (the speaker hook), a video
+    on this screen (its page below)."""
+    from edge.services.media_library import cached, find, is_video, start_video
 
     form = request.form
     play = current_app.config["HOOKS"].get("play_media")
     t = current_app.config["T"]
+    board = current_app.config["BOARD"]
+    folder = board.config.data_path / "media"
+    picked = find(folder, form.get("item", "")) if request.method == "POST" else None
+    active = board.teachers.active()
+    if picked is not None and is_video(picked) and active is not None and start_video(board, picked,
+                                                                                         active.teacher_id):
+        board.teachers.touch()
+        return redirect(url_for("class_life.watch", item_id=picked["id"]))
 
-    def start(board, teacher) -> None:
-        item = next((i for i in cached(board.config.data_path / "media") if i["id"] == form.get("item")), None)
-        if play is None or item is None or not play(item, teacher.teacher_id):
+    def start(board, teacher) -> None:  # a sound (a video whose file failed its check ends here too: refused)
+        item = find(folder, form.get("item", ""))
+        if play is None or item is None or is_video(item) or not play(item, teacher.teacher_id):
             raise ClassLifeError(t("not_available"))
 
     return _teacher_form("media.html", start, "media_playing",
-                         lambda board: {"items": cached(board.config.data_path / "media"), "speaker": play is not None})
+                         lambda board: {"items": cached(folder), "speaker": play is not None})
+
+
+@class_life.get("/teacher/media/watch/<item_id>")
+def watch(item_id: str):
+    """The picked video, full screen; an emergency takes the screen from it, its end goes back to the list."""
+    from edge.services.media_library import find, video_seconds
+
+    board = current_app.config["BOARD"]
+    folder = board.config.data_path / "media"
+    item = find(folder, item_id, video=True)
+    if item is None or board.teachers.active() is None:  # played only as a teacher's recorded pick
+        return redirect(url_for("class_life.media"))
+    seconds = video_seconds(folder / item["sha256"])
+    return render_template("video.html", item=item, idle=seconds + 30 if seconds else 3600)
+
+
+@class_life.get("/media/video/<sha256>")
+def video_file(sha256: str):
+    """A library video's bytes for the screen's <video> (ranges served), only if its hash still matches."""
+    from flask import send_file
+
+    from edge.services.media_library import checked_file, cached, is_video, video_type
+
+    folder = current_app.config["BOARD"].config.data_path / "media"
+    item = next((i for i in cached(folder) if i["sha256"] == sha256 and is_video(i)), None)
+    path = checked_file(folder, item) if item is not None else None
+    if path is None:
+        return "", 404
+    return send_file(path, mimetype=video_type(path), conditional=True, max_age=0)

@@ -19,6 +19,22 @@ def show(token: str):
     return render_template("corner.html", v=view, token=token, version="corner:" + token)
 
 
+@corner.get("/me/<token>/family")
+def family(token: str):
+    """The family corner (kiosk_ui/family.py's fragment) for the open corner's student only, framed like the corner.
+
+    Reached from the corner's 家长留言 card; the token stands for the student, so
+    no student id is taken from the address.
+    """
+    board = current_app.config["BOARD"]
+    view = board.corner.view(token[:64])
+    if view is None:
+        return redirect(url_for("home.index"))
+    return render_template("corner_family.html", v=view, token=token, version="corner:" + token,
+                           student_id=view.student_id, zone=board.zone,
+                           messages=board.family().for_student(view.student_id))
+
+
 @corner.get("/me/<token>/close")
 def close(token: str):
     current_app.config["BOARD"].corner.close(token[:64])

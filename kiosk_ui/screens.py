@@ -50,7 +50,7 @@ def _render_home(board) -> str:
     version = version_of(view)  # the page compares the pushed version with this one
     if view.exam:
         return render_template("exam.html", v=view, exam=view.exam, version=version)
-    return render_template("home.html", v=view, version=version)
+    return render_template("home.html", v=view, version=version, camera="capture_frame" in current_app.config["HOOKS"])
 
 
 @timetable.get("/week")

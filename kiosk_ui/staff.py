@@ -56,18 +56,25 @@ def photo_roll_call():
         return redirect(url_for("teacher.index"))
     board.teachers.touch()
     try:
-        upload = request.files.get("photo")
-        if upload is not None and upload.filename:
-            image = decode_photo(upload.read())
-        else:
-            capture = current_app.config["HOOKS"].get("capture_frame")
-            image = capture() if capture else None
-            if image is None:
-                raise PhotoError("camera_unavailable", "the camera is not connected")
+        image = _frame()
     except PhotoError as exc:
         return _roster_page(board, active, error=_t()(exc.key, **exc.values)), 400
     scan = scan_class_photo(board, board.class_id, image)
     return _roster_page(board, active, initial=scan.statuses(), scan=scan, method="marker")
+
+
+def _frame():
+    """The uploaded photo (``photo``), else one frame from the board's camera; ``PhotoError`` saying why not."""
+    from edge.photo_rollcall import PhotoError, decode_photo
+
+    upload = request.files.get("photo")
+    if upload is not None and upload.filename:
+        return decode_photo(upload.read())
+    capture = current_app.config["HOOKS"].get("capture_frame")
+    image = capture() if capture else None
+    if image is None:
+        raise PhotoError("camera_unavailable", "the camera is not connected")
+    return image
 
 
 @teacher.get("/teacher/camera.jpg")
@@ -163,6 +170,31 @@ def face_tap():
         return jsonify(outcome="unknown", message=_t()("face_not_recognised"))
     return jsonify(outcome=results[0].outcome,
                    message="；".join(r.message_zh if zh else r.message_en for r in results))
+
+
+@teacher.post("/checkin/card")
+def card_shown():
+    """A printed marker/QR card held up to the camera: checks in and opens the corner just as a card tap does.
+
+    The frame is the camera's (``capture_frame`` hook), or an uploaded photo
+    (``photo``) where a board has no camera of its own or in tests.
+    """
+    from edge.photo_rollcall import PhotoError
+
+    board = _board()
+    try:
+        image = _frame()
+    except PhotoError as exc:
+        unavailable = exc.key == "camera_unavailable"
+        return jsonify(outcome="unavailable" if unavailable else "unseen",
+                       message=_t()(exc.key, **exc.values)), 503 if unavailable else 400
+    result = board.checkin_desk().show_card(image)
+    token = None
+    if result.outcome in ("checked_in", "already"):  # the screen is told over its event stream, as after a tap
+        token = board.student_tapped(result.student_id, result.method)
+    message = result.message_zh if current_app.config["LANG"] == "zh-CN" else result.message_en
+    return jsonify(outcome=result.outcome, message=message,
+                   corner=url_for("corner.show", token=token) if token else None)
 
 
 def _faces(board):

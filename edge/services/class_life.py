@@ -6,12 +6,14 @@ arrive in the bundle's ``class_life``. A teacher signed in at the board may post
 homework and record praise or points for students; each is a usage record
 (``homework.posted``, ``evaluation``) naming the teacher, so it is evidence the
 moment it exists and syncs like every record. The board reads its own records
-back to show them: no second table to keep in step.
+back to show them: no second table to keep in step. Evaluations a teacher
+records in the console come in the bundle's ``class_life.evaluations`` (the
+hub keeps who made each) and are shown beside the board's own.
 """
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from ..bundle_store import get_setting
@@ -107,15 +109,14 @@ class ClassLife:
     def evaluations_of(self, student_id: str, class_id: str) -> list[dict[str, Any]]:
         """This week's evaluations of one student, newest first (for that student's own corner only)."""
         return [{"category": d["category"], "points": d["points"], "reason": d["reason"]}
-                for _, d in self._records("evaluation", class_id, self._week_start())
-                if student_id in d.get("students", [])][:8]
+                for d in self._evaluations(class_id) if student_id in d.get("students", [])][:8]
 
     def highlights(self, class_id: str | None) -> list[dict[str, Any]]:
         """The class's positive highlights of the week, when the class opted in: by category, never by student."""
         if not class_id or class_id not in self._content().get("highlight_classes", []):
             return []
         found: dict[str, dict[str, Any]] = {}
-        for _, d in self._records("evaluation", class_id, self._week_start()):
+        for d in self._evaluations(class_id):
             if d["points"] > 0:
                 entry = found.setdefault(d["category"], {"category": d["category"], "count": 0, "reasons": []})
                 entry["count"] += 1
@@ -123,6 +124,15 @@ class ClassLife:
                     entry["reasons"].append(d["reason"])
         order = self.categories()
         return sorted(found.values(), key=lambda e: order.index(e["category"]) if e["category"] in order else 99)
+
+    def _evaluations(self, class_id: str | None) -> list[dict[str, Any]]:
+        """This week's evaluations of the class, newest day first: made here (records) and in the console (bundle)."""
+        week = self._week_start()
+        dated = [(r.at.replace(tzinfo=timezone.utc).astimezone(self.zone).date(), d)
+                 for r, d in self._records("evaluation", class_id, week)]
+        dated += [(date.fromisoformat(e["on"]), e) for e in self._content().get("evaluations", [])
+                  if e.get("class_id") == class_id and date.fromisoformat(e["on"]) >= week]
+        return [d for _, d in sorted(dated, key=lambda pair: pair[0], reverse=True)]
 
     def _week_start(self) -> date:
         today = self._today()

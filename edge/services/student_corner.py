@@ -58,6 +58,7 @@ class CornerView:
     evaluations: list[dict[str, Any]] = field(default_factory=list)
     family_messages: int = 0
     seconds_left: int = 15
+    student_id: str = ""  # for the screens' links (the family corner); never shown
 
 
 class StudentCorner:
@@ -128,4 +129,4 @@ class StudentCorner:
                           lessons=lessons, homework=self.homework_for(student.id, student.class_group_id),
                           evaluations=self.evaluations_for(student.id, student.class_group_id),
                           family_messages=self.family_messages_for(student.id),
-                          seconds_left=max(1, int(left.total_seconds())))
+                          seconds_left=max(1, int(left.total_seconds())), student_id=student.id)

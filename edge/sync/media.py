@@ -15,7 +15,7 @@ class MediaError(OSError):
     """The file could not be fetched, or is not the file the hub announced."""
 
 
-def fetch_media(client: HubClient, sha256: str, target: Path) -> None:
+def fetch_media(client: HubClient, sha256: str, target: Path, limit: int = MAX_MEDIA_BYTES) -> None:
     path = f"/api/v1/boards/{client.board_id}/media/{sha256}"
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
@@ -28,8 +28,8 @@ def fetch_media(client: HubClient, sha256: str, target: Path) -> None:
             with part.open("wb") as out:
                 for chunk in reply.iter_content(1 << 16):
                     size += len(chunk)
-                    if size > MAX_MEDIA_BYTES:
-                        raise MediaError(f"media {sha256[:12]} is larger than {MAX_MEDIA_BYTES >> 20} MB")
+                    if size > limit:
+                        raise MediaError(f"media {sha256[:12]} is larger than {limit >> 20} MB")
                     digest.update(chunk)
                     out.write(chunk)
     except MediaError:

@@ -16,7 +16,8 @@ from ..models import SchoolData, database
 from ..tenancy import data_key
 
 DEFAULT = {"homework": [], "countdowns": [], "evaluation_categories": ["课堂表现", "作业", "劳动", "文明礼仪"],
-           "highlight_classes": [], "media": []}
+           "highlight_classes": [], "media": [], "evaluations": []}
+EVALUATIONS_KEPT_DAYS = 14  # boards show this week's; older ones leave the document (the report keeps its own)
 
 
 class ClassLifeError(ValueError):
@@ -59,7 +60,8 @@ def for_class(class_id: str | None) -> dict[str, Any]:
             "countdowns": [c for c in doc["countdowns"] if not c.get("class_ids") or class_id in c["class_ids"]],
             "evaluation_categories": doc["evaluation_categories"],
             "highlight_classes": [c for c in doc["highlight_classes"] if c == class_id],
-            "media": doc["media"]}
+            "media": doc["media"],
+            "evaluations": [e for e in doc["evaluations"] if e["class_id"] == class_id]}
 
 
 def add_homework(class_id: str, subject: str, text: str, due: str, teacher_id: str | None, today: date) -> None:
@@ -76,6 +78,40 @@ def add_homework(class_id: str, subject: str, text: str, due: str, teacher_id: s
                             "text": text.strip(), "due": due_day.isoformat(), "teacher_id": teacher_id,
                             "posted_on": today.isoformat()})
     save(doc)
+
+
+def add_evaluation(class_id: str, student_ids: list[str], category: str, points: int | str, reason: str,
+                   teacher: str, today: date) -> dict[str, Any]:
+    """Praise or points for one student or a group of one class, recorded in the console by ``teacher``.
+
+    The same rules as at the board (edge/services/class_life.py): one of the
+    school's categories, -3…+5 but never 0, a reason, students of that class.
+    """
+    from ..bundles import school_content
+
+    doc = load()
+    reason = (reason or "").strip()
+    try:
+        points = int(points)
+    except (TypeError, ValueError):
+        raise ClassLifeError("分值应为整数 / points must be a whole number") from None
+    if category not in doc["evaluation_categories"]:
+        raise ClassLifeError(f"没有这个评价类别 / no such category: {category}")
+    if points == 0 or not -3 <= points <= 5:
+        raise ClassLifeError("分值应为 -3 到 +5 之间的非零整数 / points from -3 to +5, not 0")
+    if not 1 <= len(reason) <= 100:
+        raise ClassLifeError("请写明评价理由（最多 100 字） / a reason of up to 100 characters")
+    roster = {s["id"] for s in school_content()["students"] if s.get("class_id") == class_id}
+    chosen = sorted(set(student_ids))
+    if not chosen or not set(chosen) <= roster or len(chosen) > 80:
+        raise ClassLifeError("请选择本班的学生 / choose students of this class")
+    kept_from = (today - timedelta(days=EVALUATIONS_KEPT_DAYS)).isoformat()
+    doc["evaluations"] = [e for e in doc["evaluations"] if e["on"] >= kept_from]
+    entry = {"id": "EV-" + secrets.token_hex(6), "class_id": class_id, "students": chosen, "category": category,
+             "points": points, "reason": reason, "teacher": teacher[:64], "on": today.isoformat()}
+    doc["evaluations"].append(entry)
+    save(doc)
+    return entry
 
 
 def set_countdown(title: str, day: str) -> None:
@@ -97,15 +133,21 @@ def set_highlights(class_ids: list[str]) -> None:
 
 
 def add_media(data_dir, title: str, data: bytes) -> None:
-    """Keep a sound file in the library by its hash (size and type checked as for broadcasts)."""
-    from ..broadcast import BroadcastError, store_media
+    """Keep a sound or video file in the library by its hash (size and type checked; sounds as for broadcasts)."""
+    from ..broadcast import BroadcastError, keep_by_hash, store_media
+    from .media import VideoError, check_video, is_video
 
+    kind = "video" if is_video(data) else "audio"
     try:
-        media = store_media(data_dir, data)
-    except BroadcastError as exc:
-        raise ClassLifeError(str(exc)) from None
+        if kind == "video":
+            check_video(data)
+            media = keep_by_hash(data_dir, data)
+        else:
+            media = store_media(data_dir, data)
+    except (BroadcastError, VideoError) as exc:
+        raise ClassLifeError(str(exc).replace("FLAC", "FLAC, WebM or MP4")) from None
     doc = load()
     doc["media"] = [m for m in doc["media"] if m["sha256"] != media["sha256"]]
     doc["media"].append({"id": "MD-" + media["sha256"][:12], "title": title.strip(), "sha256": media["sha256"],
-                         "bytes": media["size"]})
+                         "bytes": media["size"], "kind": kind})
     save(doc)

@@ -6,6 +6,11 @@
   var idle = parseInt(body.getAttribute("data-idle") || "60", 10) * 1000;
 
   if (page === "corner") { live(); }  // a student's corner follows the board: another tap, or its end
+  if (page === "video") {  // a library video: an emergency takes the screen, its end goes back to the list
+    live();
+    var film = document.getElementById("libraryvideo"), back = document.querySelector("a[data-home]");
+    if (film && back) { film.addEventListener("ended", function () { location.href = back.href; }); }
+  }
   if (page !== "home") {  // every screen returns home after the idle timeout
     var timer;
     var homeLink = document.querySelector("a[data-home]");  // a student's corner closes itself on the way home
@@ -35,7 +40,9 @@
   function live() {
     var version = body.getAttribute("data-version"), polling = null, pending = null;
     var seen = function (s) {
-      if (s.corner && s.corner !== location.pathname) { location.href = s.corner; return; }
+      if (page === "video") { if (s.emergency) { location.href = "/"; } return; }
+      var here = location.pathname;  // the corner's own pages (its family messages) stay while it is open
+      if (s.corner && here !== s.corner && here.indexOf(s.corner + "/") !== 0) { location.href = s.corner; return; }
       if (s.version !== version) { if (page === "corner") { location.href = "/"; } else { location.reload(); } return; }
       if (s.next_change_s !== null && s.next_change_s < 3600 && !pending) {  // re-render when a notice starts/ends
         pending = setTimeout(function () { pending = null; poll(); }, (s.next_change_s + 1) * 1000);
@@ -140,6 +147,37 @@
       if (!preview.hidden) { refresh(); timer = setInterval(refresh, 1500); }
     });
   }
+  var shown = document.querySelector(".checkin[data-camera]");
+  if (shown) {  // a printed card held up to the camera: a few looks over ~5 s; the corner opens as after a tap
+    var said = shown.querySelector(".said"), looking = false;
+    shown.addEventListener("click", function () {
+      if (looking) { return; }
+      looking = true;
+      var tries = 0;
+      var look = function () {
+        fetch("/checkin/card", {method: "POST", cache: "no-store"}).then(function (r) { return r.json(); })
+          .then(function (a) {
+            said.textContent = a.message || "";
+            if (a.corner) { location.href = a.corner; return; }
+            if (a.outcome === "unseen" && ++tries < 8) { setTimeout(look, 600); } else { looking = false; }
+          }).catch(function () { looking = false; });
+      };
+      said.textContent = shown.getAttribute("data-looking");
+      look();
+    });
+  }
+  document.querySelectorAll(".family-messages form").forEach(function (form) {  // 亲情留言: answered in place
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var button = form.querySelector("button");
+      button.disabled = true;
+      fetch(form.action, {method: "POST", body: new FormData(form)}).then(function (r) { return r.json(); })
+        .then(function (a) {
+          form.closest(".family-message").classList.add("read");
+          button.textContent = a.error ? a.error : "✓ " + button.textContent;
+        }).catch(function () { button.disabled = false; });
+    });
+  });
   var upload = document.querySelector(".photo input[type=file]");
   if (upload) { upload.addEventListener("change", function () { if (upload.files.length) { upload.form.submit(); } }); }
   var all = document.getElementById("allpresent");

@@ -111,3 +111,68 @@ def test_teacher_plays_library_media_already_on_the_board(browser, board, school
     assert played == [("MD-1", "T004")] and "正在播放" in page.inner_text("main")
     page.context.close()
     s.close()
+
+
+def test_an_evaluation_made_in_the_console_reaches_the_students_corner(screen, board, school, clock):
+    """The console's evaluations come in the bundle (hub/classlife); the corner and culture screen show them."""
+    import urllib.request
+    from datetime import timedelta
+
+    today = clock.now().astimezone(board.zone).date()
+
+    def made_in_console(eid, student, reason, on):
+        return {"id": eid, "class_id": "C101", "students": [student], "category": "作业", "points": 3,
+                "reason": reason, "teacher": "zhang", "on": on.isoformat()}
+    with_class_life(board, school, highlight_classes=["C101"], evaluations=[
+        made_in_console("EV-1", "S1001", "订正认真", today),
+        made_in_console("EV-2", "S1002", "别人的评价", today),
+        made_in_console("EV-3", "S1001", "上上周的评价", today - timedelta(days=14))])
+    token = board.student_tapped("S1001")
+    with urllib.request.urlopen(screen.url + f"/me/{token}", timeout=10) as answer:
+        corner = answer.read().decode()
+    assert "订正认真" in corner and "+3" in corner
+    assert "别人的评价" not in corner and "上上周的评价" not in corner  # their own, this week's only
+    with urllib.request.urlopen(screen.url + "/culture", timeout=10) as answer:
+        culture = answer.read().decode()
+    assert "订正认真" in culture and "别人的评价" in culture and m.Student.get_by_id("S1001").name not in culture
+
+
+def test_teacher_plays_a_library_video_on_the_screen_hash_checked(browser, board, school, tmp_path):
+    """A video plays in the screen's <video>, recorded with the teacher; a rotten file is refused; an alert wins."""
+    import hashlib
+    import urllib.error
+    import urllib.request
+
+    from edge.bundle_store import put_setting
+    from tests.ui.conftest import Screen
+    from tests.ui.test_push import ALERT
+    from tests.video_files import make_video
+
+    good = make_video(tmp_path / "good.webm", seconds=3)
+    rotten = make_video(tmp_path / "rotten.webm", fourcc="VP90")
+    shas = [hashlib.sha256(data).hexdigest() for data in (good, rotten)]
+    with_class_life(board, school, media=[{"id": "MD-V1", "title": "升旗仪式", "sha256": shas[0], "kind": "video"},
+                                          {"id": "MD-V2", "title": "坏了的视频", "sha256": shas[1], "kind": "video"}])
+    (board.config.data_path / "media").mkdir(parents=True, exist_ok=True)
+    (board.config.data_path / "media" / shas[0]).write_bytes(good)
+    (board.config.data_path / "media" / shas[1]).write_bytes(rotten[:-10] + b"\x00" * 10)  # the SD card rotted it
+    s = Screen(board)  # no speaker hook: sounds cannot play, videos still can
+    board.teachers.login_card(m.Teacher.get_by_id("T004"))
+    page = page_for(browser)
+    page.goto(s.url + "/teacher/media")
+    page.click("form.line:has-text('坏了的视频') button")
+    assert page.locator(".warn").count() == 1 and records("media.played") == []  # refused, nothing recorded
+    page.click("form.line:has-text('升旗仪式') button")
+    page.wait_for_url("**/teacher/media/watch/MD-V1", timeout=10_000)
+    page.wait_for_function("document.getElementById('libraryvideo').readyState >= 2", timeout=10_000)
+    assert page.evaluate("document.getElementById('libraryvideo').videoWidth") == 160  # Chromium decoded it
+    (record, data), = records("media.played")
+    assert record.initiator == "teacher" and record.duration_s == 3
+    assert data == {"media": "MD-V1", "teacher_id": "T004", "kind": "video"}
+    with pytest.raises(urllib.error.HTTPError):  # only library videos whose hash matches are served
+        urllib.request.urlopen(s.url + f"/media/video/{shas[1]}", timeout=10)
+    put_setting("alert.current", json.dumps(ALERT, ensure_ascii=False))  # an emergency takes the screen
+    board.scheduler.poke()
+    page.wait_for_selector("body.alarm", timeout=10_000)
+    page.context.close()
+    s.close()

@@ -77,3 +77,32 @@ def test_an_expired_or_made_up_token_goes_home(screen, board, clock):
     clock.advance(15)
     with urllib.request.urlopen(screen.url + token, timeout=10) as r:
         assert r.geturl() == screen.url + "/"
+
+
+def test_the_corner_links_the_students_family_messages_and_only_theirs(browser, screen, board, school, clock):
+    """家长留言 waiting: the corner's card opens the family corner for this student; reading it happens in place."""
+    from classboard.sample import board_bundle
+
+    def message(n, student_id, text):
+        return {"id": f"{n:08d}-0000-4000-8000-{n:012d}", "student_id": student_id, "from": "妈妈", "text": text,
+                "sent_at": "2026-11-24T01:00:00Z"}
+    content = board_bundle(school, board.id, "C101", "2026-11-24T00:00:00Z")
+    content["family_messages"] = [message(1, "S1001", "放学后去奶奶家"), message(2, "S1002", "别人的留言")]
+    board.install_bundle(content, etag="family-corner")
+    clock.advance(42 * 60)  # 10:52, the break after the 10:05 lesson: messages are held during lessons (issue #16)
+    give_card(board, "S1001", "0FA11FA1")
+    page = page_for(browser)
+    page.goto(screen.url + tap(screen, "0fa11fa1")["corner"])
+    page.click("a.open-family")
+    page.wait_for_url("**/me/*/family", timeout=10_000)
+    text = page.inner_text("main")
+    assert "放学后去奶奶家" in text and "别人的留言" not in text
+    page.click(".family-message form[action^='/family/open'] button")
+    page.wait_for_selector(".family-message.read", timeout=10_000)
+    assert page.url.endswith("/family")  # answered in place, the page did not turn into JSON
+    assert board.family().unread_count("S1001") == 0 and board.family().unread_count("S1002") == 1
+    page.click("header a.back")
+    assert "没有新的家长留言" in page.inner_text(".corner")
+    with urllib.request.urlopen(screen.url + "/me/made-up/family", timeout=10) as r:
+        assert r.geturl() == screen.url + "/"  # no open corner, no family corner
+    page.context.close()
