@@ -1,4 +1,4 @@
-"""``classboard witness serve`` and ``classboard witness export``: a witness any district machine can run."""
+"""``classboard witness serve``, ``export`` and ``silent``: a witness any district machine can run."""
 from __future__ import annotations
 
 import json
@@ -57,3 +57,27 @@ def export(data_dir: Path, out: Path) -> None:
         registry.close()
     out.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
     click.echo(f"wrote {out}: {len(document['boards'])} boards")
+
+
+@witness.command()
+@DATA
+@click.option("--hours", default=48.0, show_default=True, help="Quiet for more than this many hours.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def silent(data_dir: Path, hours: float, fmt: str) -> None:
+    """List registered boards that sent no checkpoint for more than HOURS (boards send one at least daily)."""
+    from .registry import Refused, Registry
+
+    registry = Registry(data_dir / "witness.sqlite3")
+    try:
+        boards = registry.silent(hours)
+    except Refused as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        registry.close()
+    if fmt == "json":
+        click.echo(json.dumps({"hours": hours, "count": len(boards), "boards": boards}, ensure_ascii=False, indent=1))
+        return
+    for b in boards:
+        last = b["last_checkpoint_at"] or "从未 never (registered " + b["registered_at"] + ")"
+        click.echo(f"{b['board_id']}\t{b['school']}\t最后检查点 last checkpoint {last}")
+    click.echo(f"{len(boards)} 块班牌超过 {hours:g} 小时无检查点 / boards silent for more than {hours:g} h", err=True)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from protocol.checkpoint import CheckpointError, verify_checkpoint
 from protocol.keys import fingerprint, load_public
@@ -45,12 +45,19 @@ class Refused(Exception):
         self.status, self.extra = status, extra
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _stamp(at: datetime) -> str:
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Registry:
-    def __init__(self, path: Path) -> None:
+    """``clock`` gives the witness's time (when it took a board or a checkpoint); tests move it."""
+
+    def __init__(self, path: Path, clock: Callable[[], datetime] = utc_now) -> None:
+        self.clock = clock
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=wal")
@@ -60,6 +67,9 @@ class Registry:
 
     def close(self) -> None:
         self.conn.close()
+
+    def now_text(self) -> str:
+        return _stamp(self.clock())
 
     def register(self, board_id: str, public_key: str, school: str, enrolled_at: str) -> bool:
         """True if newly registered, False if it already was with this key; Refused for another key."""
@@ -78,7 +88,7 @@ class Registry:
                                        f"{held[3]}); refusing another key {print_}")
                 return False
             self.conn.execute("INSERT INTO board VALUES (?, ?, ?, ?, ?, ?)",
-                              (board_id, public_key, print_, school, enrolled_at, _now()))
+                              (board_id, public_key, print_, school, enrolled_at, self.now_text()))
             return True
 
     def head(self, board_id: str) -> tuple[int, str] | None:
@@ -125,7 +135,7 @@ class Registry:
                     raise Refused(409, f"board {board_id}'s log is not consistent with the {size} records the "
                                        "witness saw: it has forked or been rewritten", size=size)
             self.conn.execute("INSERT INTO checkpoint (board_id, size, root, text, received_at) VALUES (?, ?, ?, ?, ?)",
-                              (board_id, point.size, point.root.hex(), point.text, _now()))
+                              (board_id, point.size, point.root.hex(), point.text, self.now_text()))
             return True
 
     def entry(self, board_id: str) -> dict[str, Any] | None:
@@ -135,11 +145,30 @@ class Registry:
             return None
         texts = [t for (t,) in self.conn.execute("SELECT text FROM checkpoint WHERE board_id = ? ORDER BY size, id",
                                                  (board_id,))]
+        last = self.conn.execute("SELECT MAX(received_at) FROM checkpoint WHERE board_id = ?", (board_id,)).fetchone()
         return dict(zip(("board_id", "public_key", "fingerprint", "school", "enrolled_at", "registered_at"), row),
-                    checkpoints=texts)
+                    last_checkpoint_at=last[0], checkpoints=texts)
+
+    def silent(self, hours: float) -> list[dict[str, Any]]:
+        """Registered boards the witness has taken no checkpoint from for more than ``hours``, quietest first.
+
+        An online board sends a checkpoint at least daily (edge/sync/upload.py), and the hub forwards it, so
+        a board quiet here for two days is off, or its checkpoints are being held back by its hub: the one
+        gap a consistent but cut log leaves. A board never heard from counts from its registration.
+        """
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 < hours <= 24 * 366:
+            raise Refused(400, "hours must be a number above 0 and at most a year (8784)")
+        since = _stamp(self.clock() - timedelta(hours=hours))
+        rows = self.conn.execute(
+            "SELECT b.board_id, b.school, b.registered_at, MAX(c.received_at) AS last FROM board b "
+            "LEFT JOIN checkpoint c ON c.board_id = b.board_id GROUP BY b.board_id "
+            "HAVING COALESCE(last, b.registered_at) < ? ORDER BY COALESCE(last, b.registered_at), b.board_id",
+            (since,)).fetchall()
+        return [{"board_id": bid, "school": school, "registered_at": registered, "last_checkpoint_at": last,
+                 "quiet_since": last or registered} for bid, school, registered, last in rows]
 
     def export(self) -> dict[str, Any]:
         """Everything the witness holds, as ``verify-evidence --witness FILE`` reads it."""
         ids = [b for (b,) in self.conn.execute("SELECT board_id FROM board ORDER BY board_id")]
-        return {"format": "classboard.witness/1", "exported_at": _now(),
+        return {"format": "classboard.witness/1", "exported_at": self.now_text(),
                 "boards": {bid: self.entry(bid) for bid in ids}}

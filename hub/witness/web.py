@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from flask import Flask, Response, jsonify, request
 
-from .registry import Refused, Registry
+from .registry import Refused, Registry, utc_now
 
 
 def _problem(status: int, detail: str, **extra) -> Response:
@@ -15,9 +17,9 @@ def _problem(status: int, detail: str, **extra) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json")
 
 
-def create_witness_app(data_dir: Path) -> Flask:
+def create_witness_app(data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Flask:
     app = Flask("classboard-witness")
-    registry = Registry(Path(data_dir) / "witness.sqlite3")
+    registry = Registry(Path(data_dir) / "witness.sqlite3", clock)
     app.config["REGISTRY"] = registry
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
 
@@ -59,6 +61,15 @@ def create_witness_app(data_dir: Path) -> Flask:
         new = registry.add_checkpoint(board_id, doc["checkpoint"], old_size, proof)
         size, root = registry.head(board_id) or (0, "")
         return jsonify({"size": size, "root": root, "new": new}), (201 if new else 200)
+
+    @app.get("/v1/silent")
+    def silent():
+        try:
+            hours = float(request.args.get("hours", "48"))
+        except ValueError:
+            raise Refused(400, "hours must be a number") from None
+        boards = registry.silent(hours)
+        return jsonify({"hours": hours, "as_of": registry.now_text(), "count": len(boards), "boards": boards})
 
     @app.get("/v1/export")
     def export():
