@@ -5,7 +5,8 @@ school reached for that point in its current term, read from the school's
 own report (hub/report), so the district sees exactly what the school's
 report says. Beside the points: the share of the school's boards online now,
 and the evidence status: how many of its boards have their latest checkpoint
-taken by the district's witness.
+taken by the district's witness, and, when the hub knows the witness's URL,
+how many the witness has heard no checkpoint from for 48 hours (silent).
 
 A row is kept (in ``SchoolData``, so every hub process shares it) for
 ``FRESH`` and rebuilt after; the page for 300 schools then reads 300 rows.
@@ -22,6 +23,7 @@ from peewee import fn
 from ..models import Board, BoardCheckpoint, SchoolData
 from ..report.compute import NOT_EVIDENCED
 from ..tenancy import acting_for, data_key
+from ..witness.forward import SILENT_HOURS, silent_at_witness
 from .schools import school_rows, tenants
 
 FRESH = timedelta(minutes=10)
@@ -49,7 +51,17 @@ def current_term(content: dict[str, Any], today: date) -> dict[str, Any] | None:
     return begun[-1] if begun else None
 
 
-def _boards(school: str) -> dict[str, Any]:
+def silent_boards() -> tuple[set[str] | None, bool]:
+    """Boards silent at the witness (hub serve --witness URL), and whether a witness was asked but did not
+    answer; (None, False) when the hub knows no witness."""
+    from flask import current_app, has_app_context
+
+    url = current_app.config["HUB"].witness_url if has_app_context() else ""
+    silent = silent_at_witness(url) if url else None
+    return silent, bool(url) and silent is None
+
+
+def _boards(school: str, silent: set[str] | None) -> dict[str, Any]:
     enrolled = Board.select(Board.id, Board.last_seen).where((Board.school == school) & (Board.state == "enrolled"))
     boards = list(enrolled)
     now = _now()
@@ -62,11 +74,14 @@ def _boards(school: str) -> dict[str, Any]:
             (BoardCheckpoint.board_id == row.board_id) & (BoardCheckpoint.size == row.size)
             & BoardCheckpoint.witnessed_at.is_null(False)).exists()
     return {"boards": len(boards), "online": online, "online_share": round(online / len(boards), 4) if boards else 0.0,
-            "with_checkpoint": len(list(latest)), "witnessed": witnessed}
+            "with_checkpoint": len(list(latest)), "witnessed": witnessed,
+            "silent": None if silent is None else sum(1 for b in boards if b.id in silent)}
 
 
-def school_row(school: str, info: dict[str, Any], today: date | None = None) -> dict[str, Any]:
-    """One school's row: its term, each point's best level, boards online, evidence status."""
+def school_row(school: str, info: dict[str, Any], today: date | None = None,
+               silent: tuple[set[str] | None, bool] = (None, False)) -> dict[str, Any]:
+    """One school's row: its term, each point's best level, boards online, evidence status (``silent``: as
+    ``silent_boards`` answers)."""
     from ..bundles import school_content
     from ..report.service import make_report
 
@@ -77,9 +92,13 @@ def school_row(school: str, info: dict[str, Any], today: date | None = None) -> 
         term = current_term(content, today)
         row = {"school": school, "id": info["id"], "name": info["name"], "classes": info["classes"],
                "term": term["name"] if term else "", "levels": {}, "records": 0, "problem": ""}
-        row.update(_boards(school))
+        row.update(_boards(school, silent[0]))
         row["evidence"] = ("已见证 witnessed" if row["boards"] and row["witnessed"] == row["boards"] else
                            f"{row['witnessed']}/{row['boards']} 已见证" if row["boards"] else "无班牌 no boards")
+        if row["silent"]:
+            row["evidence"] += f"；{row['silent']} 块沉默 silent > {SILENT_HOURS} h"
+        elif silent[1] and row["boards"]:
+            row["evidence"] += "；见证服务无应答 witness did not answer"
         if term is None:
             row["problem"] = "无学期 no term in the calendar"
             return row
@@ -108,8 +127,9 @@ def district_rows(refresh: bool = False, today: date | None = None) -> list[dict
             if now - datetime.fromisoformat(cached["at"]) < FRESH:
                 kept[keys[row.key]] = cached["row"]
     stale = [s for s in schools if s not in kept]
+    silent = silent_boards() if stale else (None, False)
     for info in school_rows(stale) if stale else []:
-        kept[info["school"]] = school_row(info["school"], info, today)
+        kept[info["school"]] = school_row(info["school"], info, today, silent)
         if today is None:
             SchoolData.upsert(key=data_key(CACHE_KEY, info["school"]), value=json.dumps(
                 {"at": now.isoformat(), "row": kept[info["school"]]}, ensure_ascii=False), version=1)

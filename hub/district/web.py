@@ -46,8 +46,15 @@ def _csv(rows: list[dict], points: list[str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["学校编号 school", "学校 name", "学期 term", "班级 classes", *points, "班牌 boards",
-                     "在线 online", "在线率 online share", "见证 witnessed", "记录 records", "问题 problem"])
+                     "在线 online", "在线率 online share", "见证 witnessed", "沉默 silent", "记录 records",
+                     "问题 problem"])
     for r in rows:
         writer.writerow([r["id"], r["name"], r["term"], r["classes"], *(r["levels"].get(p, "") for p in points),
-                         r["boards"], r["online"], r["online_share"], r["witnessed"], r["records"], r["problem"]])
+                         r["boards"], r["online"], r["online_share"], r["witnessed"], _blank(r.get("silent")),
+                         r["records"], r["problem"]])
     return "\ufeff" + out.getvalue()
+
+
+def _blank(value: object) -> object:
+    """None (no witness asked) as an empty cell, not the word None."""
+    return "" if value is None else value

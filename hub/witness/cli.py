@@ -75,9 +75,11 @@ def silent(data_dir: Path, hours: float, fmt: str) -> None:
     finally:
         registry.close()
     if fmt == "json":
-        click.echo(json.dumps({"hours": hours, "count": len(boards), "boards": boards}, ensure_ascii=False, indent=1))
+        document = {"hours": hours, "count": len(boards), "boards": boards}
+        click.echo(json.dumps(document, ensure_ascii=False, indent=1))
         return
     for b in boards:
         last = b["last_checkpoint_at"] or "从未 never (registered " + b["registered_at"] + ")"
         click.echo(f"{b['board_id']}\t{b['school']}\t最后检查点 last checkpoint {last}")
-    click.echo(f"{len(boards)} 块班牌超过 {hours:g} 小时无检查点 / boards silent for more than {hours:g} h", err=True)
+    click.echo(f"{len(boards)} 块班牌超过 {hours:g} 小时无检查点 / boards silent for more than {hours:g} h",
+               err=True)

@@ -24,6 +24,7 @@ from ..ingest import stored_leaves
 
 log = logging.getLogger(__name__)
 TIMEOUT = (2, 5)
+SILENT_HOURS = 48  # boards send a checkpoint at least daily: two days without one is not a missed upload
 
 
 class WitnessRefused(Exception):
@@ -77,6 +78,17 @@ def forward_pending(url: str, board_id: str, school: str) -> int:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def silent_at_witness(url: str, hours: float = SILENT_HOURS) -> set[str] | None:
+    """The ids of boards the witness took no checkpoint from for more than ``hours``; None if it cannot say."""
+    try:
+        response = requests.get(url.rstrip("/") + "/v1/silent", params={"hours": hours}, timeout=TIMEOUT)
+        response.raise_for_status()
+        return {b["board_id"] for b in response.json()["boards"]}
+    except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        log.warning("witness at %s could not say which boards are silent: %s", url, exc)
+        return None
 
 
 def forward_now(url: str, board_id: str, school: str) -> None:

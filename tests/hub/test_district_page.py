@@ -81,3 +81,46 @@ def test_the_page_prints_as_an_a4_landscape_pdf(district):
     pdf = client.get("/district?format=pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert b"STSong-Light" in pdf.data and b"/MediaBox [ 0 0 841.8898 595.2756 ]" in pdf.data
+
+
+def test_the_page_counts_each_schools_boards_silent_at_the_witness(district, tmp_path):
+    """A real witness process whose registry took two of A's boards three days ago and heard nothing since."""
+    from datetime import datetime, timedelta, timezone
+
+    from hub.district.overview import district_rows
+    from hub.models import Board
+    from hub.witness.registry import Registry
+    from tests.conftest import free_port
+    from tests.hub.conftest import WitnessProcess
+
+    app, boards = district
+    ids = sorted(b.id for b in boards.values())
+    keys = {b.id: b.public_key for b in Board.select().where(Board.id.in_(ids))}
+    then = datetime.now(timezone.utc) - timedelta(days=3)
+    registry = Registry(tmp_path / "w" / "witness.sqlite3", clock=lambda: then)
+    for board_id in ids[:2]:
+        registry.register(board_id, keys[board_id], A, "2026-09-01T00:00:00Z")
+    registry.close()
+    registry = Registry(tmp_path / "w" / "witness.sqlite3")  # a third registered just now: not silent
+    registry.register(ids[2], keys[ids[2]], A, "2026-09-01T00:00:00Z")
+    registry.close()
+
+    assert district_rows(today=TODAY)[1]["silent"] is None  # no witness URL: nothing claimed either way
+    witness = WitnessProcess(tmp_path / "w", free_port())
+    try:
+        app.config["HUB"].witness_url = witness.url
+        with app.app_context():  # as the page asks: the witness URL is the hub's configuration
+            rows = {r["school"]: r for r in district_rows(today=TODAY)}
+        assert rows[A]["silent"] == 2 and rows[B]["silent"] == 0
+        assert rows[A]["evidence"].endswith("；2 块沉默 silent > 48 h") and rows[B]["evidence"] == "无班牌 no boards"
+        client = app.test_client()
+        sign_in(client, app, "reviewer", "district_reviewer")
+        assert "2 块沉默 silent &gt; 48 h" in client.get("/district?refresh=1").get_data(as_text=True)
+        csv_lines = client.get("/district?format=csv").get_data(as_text=True).splitlines()
+        assert ",沉默 silent," in csv_lines[0]
+        column = csv_lines[0].split(",").index("沉默 silent")
+        assert [line.split(",")[column] for line in csv_lines[1:] if line.startswith(f"{A},")] == ["2"]
+    finally:
+        witness.stop()
+    with app.app_context():  # the witness is gone: the page says so instead of "none silent"
+        assert district_rows(today=TODAY)[1]["evidence"].endswith("见证服务无应答 witness did not answer")
