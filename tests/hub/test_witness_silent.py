@@ -96,3 +96,24 @@ def test_silent_boards_over_http_and_from_the_command_line(tmp_path):
     assert text.exit_code == 0 and text.stdout.startswith("cb-1\tschool-1\t") and stamp(START) in text.stdout
     bad = runner.invoke(witness, ["silent", "--data", str(tmp_path), "--hours", "0"])
     assert bad.exit_code == 2 and "hours must be" in bad.output
+
+
+def test_an_idle_boards_daily_checkpoint_reaches_the_witness_through_the_hub(hub_app, client, token, witness):
+    """A day without records re-signs the same size; the hub must still forward it, or idle boards look silent."""
+    import requests
+
+    from tests.hub.conftest import FakeBoard
+    from tests.hub.test_bundle_and_records import upload
+
+    hub_app.config["HUB"].witness_url = witness.url
+    board = FakeBoard(client, "cb-idle")
+    board.enroll(enrollment_token=token, room="R101")
+    log = grown(MemoryLog(board.id, board.key), 3)
+    assert upload(board, log.records, log.checkpoint(at=START)).status_code == 200
+    daily = log.checkpoint(at=START + timedelta(days=1))
+    answer = board.call("POST", f"/api/v1/boards/{board.id}/checkpoints", daily.encode(),
+                        {"Content-Type": "text/plain; charset=utf-8"})
+    assert answer.status_code == 200
+    entry = requests.get(f"{witness.url}/v1/boards/cb-idle", timeout=5).json()
+    assert entry["checkpoints"][-1] == daily and len(entry["checkpoints"]) == 2
+    assert entry["last_checkpoint_at"] is not None
