@@ -20,6 +20,7 @@ from .clock import Clock, SystemClock
 from .config import BoardConfig
 from .identity import load_or_create_key
 from .scheduler import Scheduler
+from .tap_answer import TapAnswers
 from .services.bells import BellPlan
 from .services.calendar import SchoolCalendar
 from .services.notices import NoticeBoard
@@ -64,6 +65,7 @@ class Board:
         self.rollcall = RollCall(self.db, self.clock, self.usage, self.zone)
         self.teachers = TeacherDesk(self.clock, self.usage, self.class_id)
         self.class_life = ClassLife(self.clock, self.zone, self.usage)
+        self.tap_answers = TapAnswers(notify=self.changes.notify)  # the screen answers every tap, reader's too
         self.corner = StudentCorner(self.clock, self.usage, self.timetable, self.zone, notify=self.changes.notify)
         self.corner.homework_for = lambda student_id, class_id: self.class_life.homework(class_id)
         self.corner.evaluations_for = self.class_life.evaluations_of

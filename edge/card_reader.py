@@ -2,7 +2,8 @@
 
 ``handle_tap`` is the one path every tap takes (the screen's ``/checkin/tap``
 and the reader thread alike): the arrival check-in, a teacher signing in, or
-the student's corner opening on the screen. ``CardTaps`` reads the reader the
+the student's corner opening on the screen; the screen is told of every answer
+over its event stream (edge/tap_answer.py), whichever thread tapped. ``CardTaps`` reads the reader the
 board resolved (a keyboard-like USB reader via evdev, a serial reader, or the
 simulated one only where the config says so) in its own thread. A reader that
 is unplugged, or not there yet, is looked for again with a growing pause, so a
@@ -42,8 +43,11 @@ def handle_tap(board, uid: str, method: str = "card") -> Tap:
     token = None
     if result.outcome == "teacher":
         board.teachers.login_card(m.Teacher.get_by_id(result.teacher_id))
+        board.tap_answers.give(open="teacher")
     elif result.outcome in ("checked_in", "already"):
         token = board.student_tapped(result.student_id, method)  # the screen is told over its event stream
+    if result.outcome in ("unknown", "already"):  # a toast on the screen (over the corner, if one opened)
+        board.tap_answers.give(say=result.outcome)
     return Tap(result, token)
 
 

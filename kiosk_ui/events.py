@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
 
 from .present import active_emergency, home_view
 
@@ -43,8 +43,8 @@ def home_events():
         deadline = time.monotonic() + STREAM_S
         while time.monotonic() < deadline and not gone() and not board.changes.closed:
             state = current_state(board)
-            if state["version"] != last:
-                last = state["version"]
+            if (state["version"], state.get("tap")) != last:  # a new tap's answer is sent too
+                last = (state["version"], state.get("tap"))
                 quiet = time.monotonic()
                 yield f"event: home\ndata: {json.dumps(state)}\n\n"
             elif time.monotonic() - quiet > 5:  # a comment now and then: a dead page is also found by the write failing
@@ -64,12 +64,22 @@ def current_state(board) -> dict:
         return {"version": emergency_version(emergency), "emergency": True, "next_change_s": None}
     corner = board.corner.current()  # a student's card was just tapped: their corner
     if corner is not None:
-        return {"version": "corner:" + corner.token, "emergency": False, "next_change_s": None,
-                "corner": "/me/" + corner.token}
-    state = dict(current_app.config["HOME_CACHE"].get(board, "home.json", lambda: _state(board)))
-    change = state.pop("next_change")
-    state["next_change_s"] = max(0, int((change - board.clock.now()).total_seconds())) if change else None
+        state = {"version": "corner:" + corner.token, "emergency": False, "next_change_s": None,
+                 "corner": "/me/" + corner.token}
+    else:
+        state = dict(current_app.config["HOME_CACHE"].get(board, "home.json", lambda: _state(board)))
+        change = state.pop("next_change")
+        state["next_change_s"] = max(0, int((change - board.clock.now()).total_seconds())) if change else None
+    answer = board.tap_answers.current()  # what edge answered the last tap, whoever read the card
+    if answer is not None:
+        state["tap"] = tap_answer(answer)
     return state
+
+
+def tap_answer(answer) -> dict:
+    """The answer as the page shows it: a toast in the board's language, or the page to open."""
+    return {"id": answer.id, "message": current_app.config["T"]("tap_" + answer.say) if answer.say else "",
+            "open": url_for("teacher.index") if answer.open == "teacher" else None}
 
 
 def emergency_version(emergency: dict) -> str:

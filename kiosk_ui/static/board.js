@@ -44,6 +44,7 @@
       var here = location.pathname;  // the corner's own pages (its family messages) stay while it is open
       if (s.corner && here !== s.corner && here.indexOf(s.corner + "/") !== 0) { location.href = s.corner; return; }
       if (s.version !== version) { if (page === "corner") { location.href = "/"; } else { location.reload(); } return; }
+      if (s.tap && answered(s.tap)) { return; }  // on the page that stays, so a toast is not lost to a reload
       if (s.next_change_s !== null && s.next_change_s < 3600 && !pending) {  // re-render when a notice starts/ends
         pending = setTimeout(function () { pending = null; poll(); }, (s.next_change_s + 1) * 1000);
       }
@@ -61,6 +62,25 @@
     });
     stream.onerror = fallback;  // EventSource reconnects by itself; poll meanwhile
     window.addEventListener("pagehide", function () { stream.close(); });  // free the server's thread at once
+  }
+
+  // The board's answer to a card tap, whoever read the card (its own reader, or a tap sent to the screen):
+  // a toast for a few seconds, or the page to open (a teacher's card: the teacher page). Each answer once,
+  // also across page loads (sessionStorage). True when the page is leaving.
+  function answered(tap) {
+    var key = "tap-answered";
+    try { if (sessionStorage.getItem(key) === tap.id) { return false; } sessionStorage.setItem(key, tap.id); }
+    catch (e) { if (answered.last === tap.id) { return false; } answered.last = tap.id; }
+    if (tap.open) { location.href = tap.open; return true; }
+    if (tap.message) {
+      var toast = document.getElementById("toast") || document.createElement("div");
+      toast.id = "toast"; toast.className = "toast"; toast.setAttribute("role", "status");
+      toast.textContent = tap.message;
+      if (!toast.parentNode) { body.appendChild(toast); }
+      clearTimeout(answered.timer);
+      answered.timer = setTimeout(function () { toast.remove(); }, 4000);
+    }
+    return false;
   }
 
   // Lists give way inside their card: lessons already over leave first, then the last items, never the current

@@ -157,3 +157,30 @@ def test_a_reader_that_cannot_be_opened_is_tried_again_not_fatal(board):
         assert taps.fault().startswith("card reader: cannot open /nonexistent/event-kbd")
     finally:
         taps.stop()
+
+
+def test_every_tap_leaves_its_answer_for_the_screen_and_it_goes_stale(board):
+    from edge.tap_answer import SHOW_S, TapAnswers
+
+    now = [100.0]
+    board.tap_answers = TapAnswers(notify=board.changes.notify, monotonic=lambda: now[0])
+    seen = board.changes.count
+    handle_tap(board, "DEADBEEF")
+    unknown = board.tap_answers.current()
+    assert (unknown.say, unknown.open) == ("unknown", None) and board.changes.count > seen  # the stream wakes
+    give_card(board, "0012345678")
+    handle_tap(board, "0012345678")
+    assert board.tap_answers.current() is unknown  # a first check-in opens the corner: no toast
+    handle_tap(board, "0012345678")
+    already = board.tap_answers.current()
+    assert already.say == "already" and already.id != unknown.id
+    teacher = m.Teacher.get_by_id("T001")
+    teacher.card_hash = card_hash(board.card_key(), "7788AABB")
+    teacher.save()
+    handle_tap(board, "7788AABB")
+    assert board.tap_answers.current().open == "teacher" and board.teachers.active().teacher_id == "T001"
+    now[0] += SHOW_S + 0.1
+    assert board.tap_answers.current() is None  # a page loaded later shows no stale answer
+    with pytest.raises(ValueError):
+        handle_tap(board, "")
+    assert board.tap_answers.current() is None  # bad input changes nothing

@@ -51,6 +51,10 @@ def test_only_district_accounts_see_the_page(district):
     school_admin = app.test_client()
     sign_in(school_admin, app, "admin-a", "admin", A)
     assert school_admin.get("/district").status_code == 403
+    assert 'href="/district"' not in school_admin.get("/notices").get_data(as_text=True)  # nor a link to it
+    reviewer = app.test_client()
+    sign_in(reviewer, app, "reviewer", "district_reviewer")
+    assert 'href="/district"' in reviewer.get("/notices").get_data(as_text=True)  # the menu leads there
     assert app.test_client().get("/district").status_code == 302  # to the sign-in page
 
 
