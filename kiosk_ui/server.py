@@ -37,13 +37,22 @@ def shut(server) -> None:
     from waitress import wasyncore
 
     closed = threading.Event()
+    once = threading.Lock()
 
-    def close_everything() -> None:  # in the server's own loop thread: its loop then ends (nothing left to serve)
-        wasyncore.close_all(server._map, ignore_all=True)
-        closed.set()
+    def close_everything() -> None:
+        # Exactly once: if the loop thread and this one both closed, the second os.close() of a descriptor could
+        # hit a number another server has just been given (a closed pipe end is reused at once).
+        with once:
+            if not closed.is_set():
+                wasyncore.close_all(server._map, ignore_all=True)
+                closed.set()
 
-    server.trigger.pull_trigger(close_everything)
-    if not closed.wait(2):  # the loop is not running (never started, or already ended)
+    if not getattr(server.trigger, "_closed", False):  # a closed trigger's number may already be someone else's
+        try:  # in the server's own loop thread: its loop then ends (nothing left to serve)
+            server.trigger.pull_trigger(close_everything)
+        except OSError:  # closed meanwhile: the loop has ended
+            pass
+    if not closed.wait(5):  # the loop is not running (never started, or already ended) or is very late
         close_everything()
     server.task_dispatcher.shutdown(timeout=3)  # streams see their connection closed within a re-check
 

@@ -98,9 +98,10 @@ class EvdevReader(CardReader):
         if self.pending:
             return self.pending.pop(0)
         deadline = self.clock() + timeout
+        waiting = select.poll()  # not select(): it refuses a descriptor past 1023, which a long-running board can reach
+        waiting.register(self.device.fd, select.POLLIN)
         while self.clock() < deadline:
-            ready, _, _ = select.select([self.device.fd], [], [], max(0.0, deadline - self.clock()))
-            if ready:
+            if waiting.poll(max(0.0, deadline - self.clock()) * 1000):
                 try:
                     events = list(self.device.read())
                 except BlockingIOError:
