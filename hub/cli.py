@@ -36,8 +36,8 @@ class LazyHubGroup(click.Group):
 
     LAZY = {"report": "hub.report.cli:report", "rules": "hub.report.cli:rules", "import": "hub.importers.cli:import_group",
             "export-evidence": "hub.evidence.cli:export_evidence", "xapi-forward": "hub.xapi.cli:xapi_forward",
-            "release": "hub.releases_cli:release", "broadcast": "hub.broadcast_cli:broadcast",
-            "page": "hub.broadcast_cli:page", "family": "hub.family.cli:family_group",
+            "release": "hub.releases.cli:release", "broadcast": "hub.broadcast.cli:broadcast",
+            "page": "hub.broadcast.cli:page", "family": "hub.family.cli:family_group",
             "schools": "hub.district.cli:schools"}
 
     def list_commands(self, ctx):
