@@ -8,8 +8,6 @@ def test_a_large_upload_through_the_real_hub_with_its_progress_bar(tmp_path):
     progress bar shows the part sent (upload throttled to 4 MB/s), then the page shows the verdict: a zip with no
     manifest is named unreadable, and the whole file is kept under its hash."""
     import os
-    import subprocess
-    import sys
     import zipfile
 
     from playwright.sync_api import sync_playwright
@@ -24,18 +22,12 @@ def test_a_large_upload_through_the_real_hub_with_its_progress_bar(tmp_path):
         zf.writestr("records/noise.bin", os.urandom(12 * 1024 * 1024))
     hub = HubProcess(tmp_path / "hub", sample_school(today=SCHOOL_MORNING.date()))
     try:
-        made = subprocess.run([sys.executable, "-m", "classboard", "hub", "create-user", "head", "--role", "admin",
-                               "--password", "long-password", "--data", str(hub.data)], capture_output=True,
-                              text=True, timeout=60)
-        assert made.returncode == 0, made.stderr
+        hub.create_user("head", "admin")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page()
-                page.goto(hub.url + "/login")
-                page.fill("input[name=username]", "head")
-                page.fill("input[name=password]", "long-password")
-                page.click("button")
+                hub.sign_in(page, "head")
                 page.goto(hub.url + "/district/evidence")
                 page.set_input_files("#archive", str(big))
                 # 4 MB/s up: the 12 MB take about 3 s, long enough to see the bar move
