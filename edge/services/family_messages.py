@@ -93,6 +93,14 @@ class FamilyMessages:
             return None
         return lesson.ends_at
 
+    def allowance(self) -> tuple[datetime, bool] | None:
+        """For the teacher's page: when the lesson on now ends and whether messages are allowed in it; None: no
+        lesson now (messages open after a card tap anyway)."""
+        lesson = self.lesson_now()
+        if lesson is None:
+            return None
+        return lesson.ends_at, self.held_until() is None
+
     def allow_during_lesson(self) -> datetime | None:
         """A signed-in teacher lets the children open their messages until this lesson ends; None: no lesson now."""
         if self.board.teachers.active() is None:
