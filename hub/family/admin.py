@@ -53,7 +53,7 @@ def _log_reading(detail: str) -> None:
 @needs("teacher")
 def message_audio(message_id: str):
     """A voice message or reply, for the console only while the school's policy lets teachers read content."""
-    from ..broadcast import media_dir
+    from ..broadcast.announce import media_dir
 
     if not notify.policy()["teachers_read_content"]:
         abort(403)
