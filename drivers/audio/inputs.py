@@ -14,6 +14,8 @@ import threading
 import time
 import wave
 
+from .outputs import device_index
+
 RATE = 16000
 MAX_SECONDS = 60.0
 BLOCK_FRAMES = 1600  # 100 ms per read
@@ -69,9 +71,6 @@ class Microphone:
     def _capture(self, frames: int) -> bytes:
         raise NotImplementedError
 
-    def close(self) -> None:
-        pass
-
 
 class SimulatedMicrophone(Microphone):
     """The demo's and the tests' microphone: a two-tone sound (440 Hz, then 660 Hz), never silence, never a voice."""
@@ -106,17 +105,6 @@ class PyAudioMicrophone(Microphone):
         super().__init__(rate, max_seconds)
         self.device, self.capture_rate, self.block_frames = device, capture_rate, block_frames
 
-    def _device_index(self, pa) -> int | None:
-        if isinstance(self.device, int) or (isinstance(self.device, str) and self.device.isdigit()):
-            return int(self.device)
-        if not self.device:
-            return None
-        for i in range(pa.get_device_count()):
-            info = pa.get_device_info_by_index(i)
-            if self.device.lower() in info["name"].lower() and info["maxInputChannels"] > 0:
-                return i
-        raise MicrophoneError(f"no audio input device matching {self.device!r}")
-
     def _rate_for(self, pa, index: int | None) -> int:
         """16 kHz where the device takes it, else the device's own rate (resampled after)."""
         import pyaudio
@@ -140,7 +128,7 @@ class PyAudioMicrophone(Microphone):
         pa = pyaudio.PyAudio()
         stream = None
         try:
-            index = self._device_index(pa)
+            index = device_index(pa, self.device, "input")
             rate = self._rate_for(pa, index)
             wanted = math.ceil(frames * rate / self.rate)
             block = max(1, self.block_frames * rate // self.rate)

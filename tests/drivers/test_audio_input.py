@@ -80,7 +80,7 @@ def test_a_device_is_chosen_by_name_and_an_unknown_name_is_a_clear_error(tmp_pat
     params, got = read_wav(record_through_alsa(tmp_path, fed, seconds=0.5, device="default")["wav"])
     assert np.array_equal(got, fed[:RATE // 2])
     answer = record_through_alsa(tmp_path, fed, seconds=0.5, device="USB PnP Sound Device")
-    assert answer["error"] == "MicrophoneError: no audio input device matching 'USB PnP Sound Device'"
+    assert answer["error"] == "MicrophoneError: cannot record: no audio input device matching 'USB PnP Sound Device'"
 
 
 def test_a_device_that_records_only_at_48_khz_is_resampled_to_16(tmp_path):
