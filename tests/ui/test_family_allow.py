@@ -66,9 +66,13 @@ def test_the_teacher_allows_family_messages_for_this_lesson_from_the_teacher_pag
     assert page.locator("form.family-allow button").count() == 0  # given: no button to press again
     shoot(page, "teacher-family-allow-landscape")
     page.click("text=退出")  # the teacher leaves; the allowance stays for the lesson
+    page.wait_for_url(screen.url + "/", timeout=10_000)  # signed out before the child's card is read
+    assert board.teachers.active() is None
 
     child = page_for(browser)
-    child.goto(screen.url + tap(screen, "0fa11fa1")["corner"])
+    answer = tap(screen, "0fa11fa1")
+    assert answer["corner"], answer
+    child.goto(screen.url + answer["corner"])
     child.click("a.open-family")
     child.wait_for_url("**/me/*/family", timeout=10_000)
     assert MESSAGE["text"] in child.inner_text("main") and "下课后可以看" not in child.inner_text("main")
