@@ -52,7 +52,7 @@ def test_records_are_stored_once_and_a_retry_acks_again(client, enrolled, hub_ap
     first = upload(enrolled, log.records, log.checkpoint()).get_json()
     assert len(first["acked"]) == 30 and first["duplicates"] == 0 and first["last_seq"] == 30
     assert first["last_hash"] == log.root().hex()
-    retry = upload(enrolled, log.records, log.checkpoint()).get_json()
+    retry = upload(enrolled, log.records, log.checkpoint(at=datetime.now(timezone.utc))).get_json()  # signed anew
     assert len(retry["acked"]) == 30 and retry["duplicates"] == 30
     grow(log, 5)
     more = upload(enrolled, log.records[20:], log.checkpoint()).get_json()
