@@ -126,7 +126,7 @@ def main() -> None:
 
         # 2. paging latency
         from hub.app import create_app
-        from hub.broadcast import Page
+        from hub.broadcast.announce import Page
         from hub.config import HubConfig
         app = create_app(HubConfig(data_dir=hub.data, mqtt_host="127.0.0.1", mqtt_port=port))
         pusher = app.config["PUSH"]

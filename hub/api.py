@@ -233,7 +233,7 @@ def bundle_rejection(board_id: str):
 @api.get("/boards/<board_id>/update")
 def update_offer(board_id: str):
     """The signed manifest of the version this board's group should run; 204 when it runs it already."""
-    from .releases import offer_for, signed_manifest
+    from .releases.store import offer_for, signed_manifest
 
     board = board_request(board_id)
     if isinstance(board, Response):
@@ -249,7 +249,7 @@ def release_archive(board_id: str, version: str):
     from flask import send_file
 
     from .models import Release
-    from .releases import releases_dir
+    from .releases.store import releases_dir
 
     board = board_request(board_id)
     if isinstance(board, Response):
@@ -268,7 +268,7 @@ def media_file(board_id: str, sha256: str):
 
     from flask import send_file
 
-    from .broadcast import media_dir
+    from .broadcast.announce import media_dir
 
     board = board_request(board_id)
     if isinstance(board, Response):

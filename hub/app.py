@@ -40,7 +40,7 @@ def create_app(config: HubConfig) -> Flask:
     from .console import console
     app.register_blueprint(api)
     app.register_blueprint(console)
-    from .broadcast_web import broadcast_blueprint
+    from .broadcast.web import broadcast_blueprint
     from .importers.web import import_blueprint
     from .report.web import report_blueprint
     app.register_blueprint(report_blueprint)

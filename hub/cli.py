@@ -36,8 +36,8 @@ class LazyHubGroup(click.Group):
 
     LAZY = {"report": "hub.report.cli:report", "rules": "hub.report.cli:rules", "import": "hub.importers.cli:import_group",
             "export-evidence": "hub.evidence.cli:export_evidence", "xapi-forward": "hub.xapi.cli:xapi_forward",
-            "release": "hub.releases_cli:release", "broadcast": "hub.broadcast_cli:broadcast",
-            "page": "hub.broadcast_cli:page", "family": "hub.family.cli:family_group",
+            "release": "hub.releases.cli:release", "broadcast": "hub.broadcast.cli:broadcast",
+            "page": "hub.broadcast.cli:page", "family": "hub.family.cli:family_group",
             "schools": "hub.district.cli:schools"}
 
     def list_commands(self, ctx):
@@ -83,9 +83,13 @@ def hub() -> None:
                    "serve plain HTTP to it; bind --host 127.0.0.1.")
 @click.option("--witness", "witness_url", default="", envvar="CLASSBOARD_HUB_WITNESS_URL",
               help="The district witness's URL: board keys and checkpoints are forwarded there.")
+@click.option("--silent-hours", default=48.0, show_default=True, envvar="CLASSBOARD_HUB_SILENT_HOURS",
+              type=click.FloatRange(min=25.0),
+              help="District policy: hours without a checkpoint at the witness before the district page calls a "
+                   "board silent (boards sign one at least daily).")
 def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqtt_port: int, mqtt_tls: bool,
           broker_dir: Path | None, threads: int, cert: Path | None, key: Path | None, plain_http: bool,
-          behind_proxy: bool, witness_url: str) -> None:
+          behind_proxy: bool, witness_url: str, silent_hours: float) -> None:
     """Serve the board API and the web console (HTTPS unless --plain-http or --behind-proxy)."""
     from .security.tls import CertificateError, default_names, ensure_certificate, first_certificate, fingerprint
     from .server import run
@@ -97,7 +101,7 @@ def serve(data_dir: Path, db_url: str, host: str, port: int, mqtt_host: str, mqt
         tls = (cert, key) if cert else ensure_certificate(data_dir, default_names(host))
     app = open_hub(data_dir, db_url, host=host, port=port, mqtt_host=mqtt_host, mqtt_port=mqtt_port,
                    tls=tls is not None or behind_proxy, broker_dir=broker_dir, mqtt_tls=mqtt_tls,
-                   witness_url=witness_url)
+                   witness_url=witness_url, silent_hours=silent_hours)
     app.config["BROKER"].write()
     if tls:
         try:

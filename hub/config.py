@@ -21,6 +21,9 @@ class HubConfig:
     mqtt_tls: bool = False  # the broker's listener speaks TLS with the hub's certificate
     # the district's witness (``classboard witness serve``): enrollments and checkpoints are forwarded there
     witness_url: str = field(default_factory=lambda: os.environ.get("CLASSBOARD_HUB_WITNESS_URL", ""))
+    # district policy, not the indicator system's: how long without a checkpoint at the witness makes a board
+    # "silent" on the district page (boards sign one at least daily, so the default allows one missed day)
+    silent_hours: float = field(default_factory=lambda: float(os.environ.get("CLASSBOARD_HUB_SILENT_HOURS", "48")))
 
     @property
     def database_url(self) -> str:

@@ -70,7 +70,7 @@ import json, io, wave
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from classboard.sample import sample_school
-from hub.broadcast import store_media
+from hub.broadcast.announce import store_media
 buf = io.BytesIO()
 with wave.open(buf, "wb") as w:
     w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000); w.writeframes(b"\\0\\0" * 16000)

@@ -134,7 +134,7 @@ def set_highlights(class_ids: list[str]) -> None:
 
 def add_media(data_dir, title: str, data: bytes) -> None:
     """Keep a sound or video file in the library by its hash (size and type checked; sounds as for broadcasts)."""
-    from ..broadcast import BroadcastError, keep_by_hash, store_media
+    from ..broadcast.announce import BroadcastError, keep_by_hash, store_media
     from .media import VideoError, check_video, is_video
 
     kind = "video" if is_video(data) else "audio"

@@ -51,13 +51,20 @@ def current_term(content: dict[str, Any], today: date) -> dict[str, Any] | None:
     return begun[-1] if begun else None
 
 
+def silent_hours() -> float:
+    """The district's own threshold (``hub serve --silent-hours``): policy, labelled so wherever it is shown."""
+    from flask import current_app, has_app_context
+
+    return current_app.config["HUB"].silent_hours if has_app_context() else SILENT_HOURS
+
+
 def silent_boards() -> tuple[set[str] | None, bool]:
     """Boards silent at the witness (hub serve --witness URL), and whether a witness was asked but did not
     answer; (None, False) when the hub knows no witness."""
     from flask import current_app, has_app_context
 
     url = current_app.config["HUB"].witness_url if has_app_context() else ""
-    silent = silent_at_witness(url) if url else None
+    silent = silent_at_witness(url, silent_hours()) if url else None
     return silent, bool(url) and silent is None
 
 
@@ -96,7 +103,7 @@ def school_row(school: str, info: dict[str, Any], today: date | None = None,
         row["evidence"] = ("已见证 witnessed" if row["boards"] and row["witnessed"] == row["boards"] else
                            f"{row['witnessed']}/{row['boards']} 已见证" if row["boards"] else "无班牌 no boards")
         if row["silent"]:
-            row["evidence"] += f"；{row['silent']} 块沉默 silent > {SILENT_HOURS} h"
+            row["evidence"] += f"；{row['silent']} 块沉默 silent > {silent_hours():g} h（区县自定 district policy）"
         elif silent[1] and row["boards"]:
             row["evidence"] += "；见证服务无应答 witness did not answer"
         if term is None:

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request, session
 from ..console import needs
 from ..models import ConsoleUser
 from .access import is_district
-from .overview import district_rows, points_of, sort_rows
+from .overview import district_rows, points_of, silent_hours, sort_rows
 
 district_blueprint = Blueprint("district", __name__, template_folder="templates")
 LEVEL_CLASS = {"普及化": "l3", "达标": "l3", "规模化": "l2", "不能提供证据": "l0", "": "l0"}
@@ -33,7 +33,7 @@ def overview():
         return Response(district_pdf(rows, points, level_class, "区县常态化应用概览 District overview"),
                         mimetype="application/pdf", headers={"Content-Disposition": "attachment; filename=district.pdf"})
     return render_template("district.html", rows=rows, points=points, sort=column, desc=descending,
-                           level_class=level_class)
+                           level_class=level_class, silent_hours=silent_hours())
 
 
 def level_class(level: str) -> str:

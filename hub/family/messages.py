@@ -14,7 +14,7 @@ from peewee import fn
 
 from protocol.records import format_time
 
-from ..broadcast import store_media
+from ..broadcast.announce import store_media
 from .accounts import FamilyError, students_by_id
 from .audio import AudioError, normalise_wav
 from .models import FamilyMessage

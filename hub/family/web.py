@@ -236,7 +236,7 @@ def _poke_class_boards(class_id: str) -> None:
 @family.get("/api/messages/<message_id>/audio")
 @guardian_required
 def message_audio(message_id: str):
-    from ..broadcast import media_dir
+    from ..broadcast.announce import media_dir
 
     m = FamilyMessage.get_or_none(FamilyMessage.id == message_id)
     if m is None or m.guardian_id != g.guardian.id or m.student_id not in g.children or not m.media_sha256:

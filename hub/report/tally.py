@@ -189,7 +189,8 @@ def _put_slots(content: dict[str, Any], lead_min: int) -> None:
 
 def _timetable(content: dict[str, Any] | None) -> dict[str, Any]:
     timetable = {k: (content or {}).get(k, []) for k in ("bell_schedules", "lessons", "classes")}
-    timetable["calendar"] = {"terms": (content or {}).get("calendar", {}).get("terms", [])}
+    calendar = (content or {}).get("calendar", {})
+    timetable["calendar"] = {"terms": calendar.get("terms", []), "workdays": calendar.get("workdays", [])}
     return timetable
 
 

@@ -37,10 +37,7 @@ class Slot:
     def holds(self, class_id: str, weekday: int, minute: int, week: int) -> bool:
         if (class_id, weekday) != (self.class_id, self.weekday) or not self.start_min <= minute < self.end_min:
             return False
-        if not self.first_week <= week <= self.last_week:
-            return False
-        odd = (week - self.first_week) % 2 == 0
-        return self.parity == "all" or (self.parity == "odd") == odd
+        return self.first_week <= week <= self.last_week and _in_parity(self, week)
 
 
 def _minutes(hhmm: str) -> int:
@@ -72,7 +69,50 @@ def slots(content: dict[str, Any], lead_min: int) -> list[Slot]:
                     out.append(Slot(class_id, weekday, begin, end, first, last, lesson.get("weeks", "all"),
                                     lesson["subject"], lesson.get("teacher_id")))
             previous_end = max(previous_end, end)
+    return _with_workdays(out, content.get("calendar", {}).get("workdays", []))
+
+
+def _with_workdays(regular: list[Slot], workdays: list[dict[str, Any]]) -> list[Slot]:
+    """调休: on a make-up day the class follows another weekday's lessons, so that week the day gets the
+    followed weekday's slots (as they hold in that week, 单双周 included) and loses its own: a record then
+    has exactly one lesson, as on any other day (the SQL join would count a record twice under two slots)."""
+    out = list(regular)
+    for workday in workdays:
+        day, follows = date.fromisoformat(workday["date"]), int(workday["follows_weekday"])
+        weekday, week = day.isoweekday(), week_index(day)
+        if weekday == follows:
+            continue
+        kept: list[Slot] = []
+        for slot in out:
+            if slot.weekday == weekday and slot.first_week <= week <= slot.last_week:
+                kept.extend(_without_week(slot, week))
+            else:
+                kept.append(slot)
+        out = kept + [Slot(s.class_id, weekday, s.start_min, s.end_min, week, week, "all", s.subject, s.teacher_id)
+                      for s in regular if s.weekday == follows and s.first_week <= week <= s.last_week
+                      and _in_parity(s, week)]
     return out
+
+
+def _in_parity(slot: Slot, week: int) -> bool:
+    odd = (week - slot.first_week) % 2 == 0
+    return slot.parity == "all" or (slot.parity == "odd") == odd
+
+
+def _without_week(slot: Slot, week: int) -> list[Slot]:
+    """The slot before and after ``week``; the part after keeps its weeks' parity (counted from the term's
+    first week, so it flips when the part starts an odd number of weeks later)."""
+    parts = []
+    if slot.first_week < week:
+        parts.append(Slot(slot.class_id, slot.weekday, slot.start_min, slot.end_min, slot.first_week, week - 1,
+                          slot.parity, slot.subject, slot.teacher_id))
+    if week < slot.last_week:
+        parity = slot.parity
+        if parity != "all" and (week + 1 - slot.first_week) % 2 == 1:
+            parity = "even" if parity == "odd" else "odd"
+        parts.append(Slot(slot.class_id, slot.weekday, slot.start_min, slot.end_min, week + 1, slot.last_week,
+                          parity, slot.subject, slot.teacher_id))
+    return parts
 
 
 class Resolver:

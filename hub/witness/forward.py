@@ -24,7 +24,7 @@ from ..ingest import stored_leaves
 
 log = logging.getLogger(__name__)
 TIMEOUT = (2, 5)
-SILENT_HOURS = 48  # boards send a checkpoint at least daily: two days without one is not a missed upload
+SILENT_HOURS = 48  # district policy (hub serve --silent-hours), not the indicator system's: boards sign at least daily
 
 
 class WitnessRefused(Exception):

@@ -86,7 +86,7 @@ def test_board_holds_plays_and_answers_and_the_reply_reaches_the_guardian(client
     from classboard.sample import board_bundle
     from edge.services.family_messages import FamilyReply
     from edge.store import models as m
-    from hub.broadcast import media_dir
+    from hub.broadcast.announce import media_dir
 
     csrf = _guardian(client, hub_app)
     client.post("/family/api/children/S1001/messages", data=tone_wav(1.0),

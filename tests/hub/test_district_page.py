@@ -116,14 +116,22 @@ def test_the_page_counts_each_schools_boards_silent_at_the_witness(district, tmp
         with app.app_context():  # as the page asks: the witness URL is the hub's configuration
             rows = {r["school"]: r for r in district_rows(today=TODAY)}
         assert rows[A]["silent"] == 2 and rows[B]["silent"] == 0
-        assert rows[A]["evidence"].endswith("；2 块沉默 silent > 48 h") and rows[B]["evidence"] == "无班牌 no boards"
+        assert rows[A]["evidence"].endswith("；2 块沉默 silent > 48 h（区县自定 district policy）")
+        assert rows[B]["evidence"] == "无班牌 no boards"
         client = app.test_client()
         sign_in(client, app, "reviewer", "district_reviewer")
-        assert "2 块沉默 silent &gt; 48 h" in client.get("/district?refresh=1").get_data(as_text=True)
+        page = client.get("/district?refresh=1").get_data(as_text=True)
+        assert "2 块沉默 silent &gt; 48 h（区县自定 district policy）" in page
+        assert "此时限为区县自定口径，并非指标体系的要求" in page  # the threshold is never shown as the indicators'
         csv_lines = client.get("/district?format=csv").get_data(as_text=True).splitlines()
         assert ",沉默 silent," in csv_lines[0]
         column = csv_lines[0].split(",").index("沉默 silent")
         assert [line.split(",")[column] for line in csv_lines[1:] if line.startswith(f"{A},")] == ["2"]
+        app.config["HUB"].silent_hours = 96.0  # a district that allows four days: three days is not silent
+        with app.app_context():
+            assert {r["school"]: r for r in district_rows(today=TODAY)}[A]["silent"] == 0
+        assert "96 小时内未收到" in client.get("/district?refresh=1").get_data(as_text=True)
+        app.config["HUB"].silent_hours = 48.0
     finally:
         witness.stop()
     with app.app_context():  # the witness is gone: the page says so instead of "none silent"

@@ -8,7 +8,7 @@ from protocol.keys import load_public, unb64u
 
 def test_group_offer_falls_back_to_school_wide_and_skips_the_running_version(hub_app, enrolled, tmp_path):
     from hub.models import Board
-    from hub.releases import ReleaseError, add_release, assign, offer, offer_for, signed_manifest
+    from hub.releases.store import ReleaseError, add_release, assign, offer, offer_for, signed_manifest
 
     data = hub_app.config["HUB"].data_dir
     archive = tmp_path / "wheels.tar.gz"
@@ -42,7 +42,7 @@ def test_group_offer_falls_back_to_school_wide_and_skips_the_running_version(hub
 
 
 def test_update_endpoint_answers_204_or_a_signed_offer(client, enrolled, hub_app, tmp_path):
-    from hub.releases import add_release, offer
+    from hub.releases.store import add_release, offer
 
     path = f"/api/v1/boards/{enrolled.id}/update"
     assert enrolled.call("GET", path).status_code == 204

@@ -263,3 +263,42 @@ def test_retention_prunes_logs_older_than_the_setting(eight):
     with pytest.raises(RetentionError):
         prune(30)
     assert retention_days({}) == 400
+
+
+def test_a_make_up_workday_follows_the_timetable_it_names(hub_app, monkeypatch):
+    """调休: Sunday 2026-09-27 is a school day that follows Monday's timetable.
+
+    W39 then has 2 school days (Monday 09-21 and Sunday 09-27; 运动会 Tuesday–Friday), no longer a short week.
+    C106 calls the roll at 08:05 on that Sunday: Monday period 1 (08:00–08:45) is C106's 体育 with T010, so the
+    record counts for class C106, subject 体育 and teacher T010 in W39. C107 calls the roll at 08:05 on Sunday
+    09-20, an ordinary Sunday: no lesson, so it counts for class C107 (W38) only, never for its Monday 音乐/T011.
+    The verifier's plain-Python recount gives the same figures as the hub's SQL.
+    """
+    from hub.report import tally
+    from hub.report.compute import Counts, build_report
+    from hub.report.service import make_report, report_inputs
+    from hub.report.source import wire_records
+    from hub.school import replace_school
+
+    content = school()
+    content["calendar"]["workdays"] = [{"date": "2026-09-27", "follows_weekday": 1}]
+    replace_school(content)
+    boards = {c: UsageBoard(f"cb-{c.lower()}", c) for c in ("C106", "C107")}
+    boards["C106"].use(date(2026, 9, 27), "attendance.session", 95, at=time(8, 5), data=ROSTER)
+    boards["C107"].use(date(2026, 9, 20), "attendance.session", 95, at=time(8, 5), data=ROSTER)
+    for board in boards.values():
+        board.upload()
+    monkeypatch.setattr(tally, "LAG", timedelta(0))
+    inputs = report_inputs(start=START.isoformat(), end=END.isoformat(), as_of=date(2026, 10, 5))
+    figures = make_report(inputs=inputs)
+    assert [(w["week"], w["school_days"], w["short"]) for w in figures["weeks"]][2] == ("2026-W39", 2, False)
+    units = figures["points"]["2.1.10"]["units"]
+    assert units["class"]["grid"]["class:C106"] == [0, 0, 1, 0]
+    assert units["class"]["grid"]["class:C107"] == [0, 1, 0, 0]
+    assert units["subject"]["grid"]["subject:体育"] == [0, 0, 1, 0]
+    assert units["teacher"]["grid"]["teacher:T010"] == [0, 0, 1, 0]
+    assert not any(units["subject"]["grid"]["subject:音乐"]) and not any(units["teacher"]["grid"]["teacher:T011"])
+    recount = Counts()
+    for board in boards.values():
+        recount.add(list(wire_records(board.id)), inputs["rules"], SHANGHAI, inputs)
+    assert build_report(recount, inputs, figures["title"]) == figures

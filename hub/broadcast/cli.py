@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli import DATA, DB_URL, open_hub
+from ..cli import DATA, DB_URL, open_hub
 
 MQTT_HOST = click.option("--mqtt-host", default="127.0.0.1", show_default=True, envvar="CLASSBOARD_HUB_MQTT_HOST")
 MQTT_PORT = click.option("--mqtt-port", default=1883, show_default=True, envvar="CLASSBOARD_HUB_MQTT_PORT")
@@ -24,7 +24,7 @@ def zone_target(command):
 
 def _hub(data_dir: Path, db_url: str, host: str, port: int):
     app = open_hub(data_dir, db_url, mqtt_host=host, mqtt_port=port)
-    from .bundles import school_id
+    from ..bundles import school_id
     return app.config["PUSH"], school_id()
 
 
@@ -37,7 +37,7 @@ def _hub(data_dir: Path, db_url: str, host: str, port: int):
 def broadcast(data_dir: Path, db_url: str, mqtt_host: str, mqtt_port: int, zone: str, sound: Path | None,
               text: str | None, delay_s: float, user: str) -> None:
     """Play a sound file or a spoken sentence in every room of a zone, starting together."""
-    from .broadcast import BroadcastError, announce, store_media
+    from .announce import BroadcastError, announce, store_media
 
     pusher, school = _hub(data_dir, db_url, mqtt_host, mqtt_port)
     try:
@@ -60,7 +60,7 @@ def broadcast(data_dir: Path, db_url: str, mqtt_host: str, mqtt_port: int, zone:
 def page(data_dir: Path, db_url: str, mqtt_host: str, mqtt_port: int, zone: str, sound: Path, chunk_ms: int,
          user: str) -> None:
     """Page a zone live with a 16-bit mono WAV file, sent in real time as if spoken."""
-    from .broadcast import BroadcastError, Page
+    from .announce import BroadcastError, Page
 
     try:
         with wave.open(str(sound), "rb") as wav:

@@ -19,9 +19,9 @@ from typing import Any
 from protocol.mqtt import page_topic, seal_message, zone_name, zone_topic
 from protocol.records import format_time
 
-from .bundles import school_content
-from .models import Board, CommandLog
-from .tenancy import current
+from ..bundles import school_content
+from ..models import Board, CommandLog
+from ..tenancy import current
 
 MAX_MEDIA_BYTES = 50 * 1024 * 1024
 SOUND_MAGIC = (b"RIFF", b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"OggS", b"fLaC")

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from protocol.keys import sign
 
-from .models import Board, GroupOffer, Release
+from ..models import Board, GroupOffer, Release
 
 VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.-]{0,39}$")
 ALL_GROUPS = "*"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session
 
-from .broadcast import BroadcastError, Page, announce, store_media, zones
-from .bundles import school_id
-from .console import needs
-from .models import CommandLog
+from .announce import BroadcastError, Page, announce, store_media, zones
+from ..bundles import school_id
+from ..console import needs
+from ..models import CommandLog
 
-broadcast_blueprint = Blueprint("broadcast", __name__, static_folder=str(Path(__file__).parent / "static"),
+broadcast_blueprint = Blueprint("broadcast", __name__, static_folder=str(Path(__file__).parents[1] / "static"),
                                 static_url_path="/console/static")
 PAGES: dict[str, tuple[Page, float]] = {}
 _PAGES_LOCK = threading.Lock()

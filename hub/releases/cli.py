@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .cli import DATA, DB_URL, open_hub
+from ..cli import DATA, DB_URL, open_hub
 
 
 @click.group()
@@ -20,7 +20,7 @@ def release() -> None:
 @click.option("--version", "version", required=True, help="The version the archive installs, e.g. 0.3.0.")
 def add(data_dir: Path, db_url: str, archive: Path, version: str) -> None:
     """Keep ARCHIVE (a wheelhouse .tar.gz: classboard's wheel and every wheel it needs) as VERSION."""
-    from .releases import ReleaseError, add_release
+    from .store import ReleaseError, add_release
 
     open_hub(data_dir, db_url)
     try:
@@ -38,7 +38,7 @@ def add(data_dir: Path, db_url: str, archive: Path, version: str) -> None:
 @click.option("--withdraw", is_flag=True, help="Withdraw the group's offer (boards keep what they run).")
 def offer_cmd(data_dir: Path, db_url: str, group: str, version: str | None, withdraw: bool) -> None:
     """Offer a release to a group of boards; they install it at their next update check."""
-    from .releases import ReleaseError, offer
+    from .store import ReleaseError, offer
 
     if not withdraw and not version:
         raise click.ClickException("give --version, or --withdraw")
@@ -57,7 +57,7 @@ def offer_cmd(data_dir: Path, db_url: str, group: str, version: str | None, with
 @click.option("--group", required=True, help="Group name, e.g. pilot or building-A.")
 def assign(data_dir: Path, db_url: str, board_ids: tuple[str, ...], group: str) -> None:
     """Put boards into a group (a board is in group 'default' until assigned)."""
-    from .releases import ReleaseError, assign as put
+    from .store import ReleaseError, assign as put
 
     open_hub(data_dir, db_url)
     try:
@@ -74,7 +74,7 @@ def list_cmd(data_dir: Path, db_url: str) -> None:
     """Releases, offers, and which version each group's boards report."""
     from peewee import fn
 
-    from .models import Board, GroupOffer, Release
+    from ..models import Board, GroupOffer, Release
 
     open_hub(data_dir, db_url)
     for row in Release.select().order_by(Release.created_at):

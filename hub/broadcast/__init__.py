@@ -1,0 +1,1 @@
+"""Zone broadcasts and live paging from the console and the command line."""

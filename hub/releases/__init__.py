@@ -1,0 +1,1 @@
+"""Software versions offered to boards per group, as signed manifests."""
