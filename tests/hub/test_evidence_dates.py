@@ -85,14 +85,14 @@ class OfflineBoard:
                 return left
         raise AssertionError("the outbox did not drain in 100 rounds")
 
-    def verify(self):
+    def verify(self, *args: str):
         from hub.cli import hub
 
         out = self.tmp / "evidence.zip"
         result = CliRunner().invoke(hub, ["export-evidence", *hub_args(self.app), "--from", START.isoformat(),
                                           "--to", END.isoformat(), "--out", str(out)])
         assert result.exit_code == 0, result.output
-        return verify(out, "--allow-unattested")
+        return verify(out, *(args or ("--allow-unattested",)))
 
     def stop(self) -> None:
         self.board.stop()
@@ -109,9 +109,13 @@ def _date_problems(verdict) -> list[str]:
     return [p for p in verdict["problems"] if "dated" in p]
 
 
-def test_an_honest_board_offline_for_ten_days_signs_daily_and_verifies_clean(offline):
+def test_an_honest_board_offline_for_ten_days_signs_daily_and_verifies_clean(offline, witness):
+    import requests
+
     from edge.store import models as m
     from hub.models import BoardCheckpoint
+
+    offline.app.config["HUB"].witness_url = witness.url  # the hub forwards what it takes (hub/witness/forward.py)
 
     for d in range(DAYS):
         offline.live(d)
@@ -126,9 +130,11 @@ def test_an_honest_board_offline_for_ten_days_signs_daily_and_verifies_clean(off
     with offline.app.app_context():
         held = {c.text for c in BoardCheckpoint.select().where(BoardCheckpoint.board_id == offline.board.id)}
     assert {c.text for c in signed} <= held  # every daily checkpoint reached the hub, and so the archive
-    code, verdict = offline.verify()
-    assert code == 0 and verdict["ok"], verdict["problems"]
-    assert verdict["records"] == 4 * DAYS and verdict["checkpoints_checked"] >= DAYS
+    witnessed = requests.get(f"{witness.url}/v1/boards/{offline.board.id}", timeout=10).json()["checkpoints"]
+    assert {c.text for c in signed} <= set(witnessed)  # and the witness, in size order with consistency proofs
+    code, verdict = offline.verify("--witness", witness.url)
+    assert code == 0 and verdict["ok"] and verdict["attested"], verdict["problems"]
+    assert verdict["records"] == 4 * DAYS and verdict["checkpoints_checked"] >= 2 * DAYS
 
 
 def test_a_record_backdated_into_a_day_it_was_not_written_in_is_named(offline):
