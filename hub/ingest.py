@@ -136,6 +136,9 @@ def ingest_batch(board: Board, payload: bytes, max_bytes: int) -> IngestResult:
         if root != point.root:
             raise LogConflict(f"the board signed root {point.root.hex()[:16]}… for {point.size} records, but the "
                               f"records give {root.hex()[:16]}…: a record was altered, dropped or reordered")
+        before = {p.size for p in earlier if p.size < size}  # sizes the hub held already: one pass over them
+        if before:
+            roots |= _extend_noting(Frontier(), stored_leaves(board.id, max(before)), before)
         for old in earlier:
             if (roots.get(old.size) or _root_at(board.id, head, old.size)) != old.root:
                 raise LogConflict(f"the board's checkpoint of {old.size} records (signed {old.time}) does not "
