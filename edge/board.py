@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
 from .bundle_store import apply_bundle, get_setting, put_setting
 from .changes import Changes
-from .clock import Clock, SystemClock
+from .clock import Clock, SystemClock, utc
 from .config import BoardConfig
 from .identity import load_or_create_key
 from .scheduler import Scheduler
@@ -35,6 +35,7 @@ from .store import StoreOpening, open_store
 from .store import models as m
 
 log = logging.getLogger(__name__)
+EXAM_LEAD = timedelta(minutes=30)  # the exam screen (seat lookup, rules) is up this long before the exam starts
 
 
 def board_id_for(public_raw: bytes) -> str:
@@ -122,19 +123,37 @@ class Board:
     def student_tapped(self, student_id: str | None, method: str = "card") -> str | None:
         """After a student's tap checked them in: their corner's token, or None when the tap only checks in.
 
-        While a teacher is signed in (taking attendance) a tap only checks in,
-        and an emergency or a running exam keeps the screen.
+        While the screen is held (``screen_held``) a tap only checks in.
+        """
+        student = m.Student.get_or_none(m.Student.id == student_id) if student_id else None
+        if student is None or self.screen_held() is not None:
+            return None
+        return self.corner.open(student, method)
+
+    def screen_held(self) -> str | None:
+        """What keeps a tap from opening a student's corner: ``emergency``, ``teacher`` or ``exam``, else None.
+
+        An emergency's takeover is never covered; a signed-in teacher (taking
+        attendance, playing media) keeps their page; a running exam keeps the
+        exam screen. Checked in that order, so callers can tell an emergency apart.
         """
         from .alerts import current_emergency
 
-        student = m.Student.get_or_none(m.Student.id == student_id) if student_id else None
-        if student is None or self.teachers.active() is not None or current_emergency(self) is not None:
+        if current_emergency(self) is not None:
+            return "emergency"
+        if self.teachers.active() is not None:
+            return "teacher"
+        if self.running_exam() is not None:
+            return "exam"
+        return None
+
+    def running_exam(self, now: datetime | None = None) -> "m.Exam | None":
+        """The exam in this board's room whose screen is on: from EXAM_LEAD before its start to its end."""
+        if not self.room_id:
             return None
-        now = self.clock.now().astimezone(self.zone).replace(tzinfo=None)
-        if self.room_id and m.Exam.select().where((m.Exam.room == self.room_id) & (m.Exam.starts_at <= now)
-                                                  & (m.Exam.ends_at > now)).exists():
-            return None
-        return self.corner.open(student, method)
+        naive = utc(now or self.clock.now()).replace(tzinfo=None)  # the store keeps naive UTC
+        return m.Exam.select().where((m.Exam.room == self.room_id) & (m.Exam.starts_at <= naive + EXAM_LEAD)
+                                     & (m.Exam.ends_at > naive)).first()
 
     def family(self):
         """亲情留言 for this board's class (edge/services/family_messages.py), made once."""

@@ -20,6 +20,7 @@ from drivers.cardreader import CardReader, create_card_reader
 from drivers.detect import card_readers
 
 from .checkin import TapResult
+from .services.student_corner import given_name
 from .store import models as m
 
 log = logging.getLogger(__name__)
@@ -35,19 +36,30 @@ class Tap:
 
 
 def handle_tap(board, uid: str, method: str = "card") -> Tap:
-    """Check the card in: a student arrives (and sees their corner), a teacher signs in, or it is unknown."""
+    """Check the card in: a student arrives (and sees their corner), a teacher signs in, or it is unknown.
+
+    The screen is always answered, except over an emergency (nothing covers
+    its takeover): the corner that opens, a toast when the screen is held
+    (a teacher's page, an exam: 已签到 and the given name) or the card is
+    unknown, the teacher page after a teacher's card.
+    """
     uid = uid.strip()
     if not uid or len(uid) > MAX_UID:
         raise ValueError(f"a card UID has 1 to {MAX_UID} characters, got {len(uid)}")
     result = board.checkin_desk().tap(uid, method)
-    token = None
+    token, answer = None, {"say": result.outcome}
     if result.outcome == "teacher":
-        board.teachers.login_card(m.Teacher.get_by_id(result.teacher_id))
-        board.tap_answers.give(open="teacher")
+        teacher = m.Teacher.get_by_id(result.teacher_id)
+        board.teachers.login_card(teacher)
+        answer = {"open": "teacher", "name": teacher.name}
     elif result.outcome in ("checked_in", "already"):
-        token = board.student_tapped(result.student_id, method)  # the screen is told over its event stream
-    if result.outcome in ("unknown", "already"):  # a toast on the screen (over the corner, if one opened)
-        board.tap_answers.give(say=result.outcome)
+        token = board.student_tapped(result.student_id, method)
+        if token is None:  # the screen stays as it is: a toast says who checked in
+            answer["name"] = given_name(result.student_name or "")
+        elif result.outcome == "checked_in":
+            answer = None  # the corner that opens is the answer
+    if answer is not None and board.screen_held() != "emergency":
+        board.tap_answers.give(**answer)  # the screen is told over its event stream, whichever thread tapped
     return Tap(result, token)
 
 

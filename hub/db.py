@@ -65,6 +65,20 @@ def write_transaction():
 
 
 @contextmanager
+def exclusive(name: str):
+    """A write transaction that only one hub process at a time holds for ``name`` (a job over shared state:
+    a mark read, work done after it, the mark moved). SQLite's IMMEDIATE transaction already serialises
+    every writer; PostgreSQL takes a transaction-scoped advisory lock named ``name`` (released at commit or
+    rollback), so two processes never both read the same mark and do the same work twice."""
+    from peewee import PostgresqlDatabase
+
+    with write_transaction():
+        if isinstance(database.obj, PostgresqlDatabase):
+            database.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+        yield
+
+
+@contextmanager
 def _paused_before_commit(tx, seconds: float):
     """The test hook (see TEST_PAUSE_ENV): a window inside the transaction where a kill loses it whole."""
     def trace(word: str) -> None:

@@ -77,8 +77,14 @@ def current_state(board) -> dict:
 
 
 def tap_answer(answer) -> dict:
-    """The answer as the page shows it: a toast in the board's language, or the page to open."""
-    return {"id": answer.id, "message": current_app.config["T"]("tap_" + answer.say) if answer.say else "",
+    """The answer as the page shows it: a toast in the board's language (with whose card), or the page to open.
+
+    A page that is already the one to open (a teacher tapping on the teacher's
+    pages) shows the message instead of opening it again.
+    """
+    t = current_app.config["T"]
+    said = t("tap_" + (answer.say or answer.open))
+    return {"id": answer.id, "message": t("tap_named", said=said, name=answer.name) if answer.name else said,
             "open": url_for("teacher.index") if answer.open == "teacher" else None}
 
 

@@ -50,7 +50,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "homework_saved": "作业已发布", "highlights": "本周班级亮点", "highlights_times": "{n} 次",
         "more_items": "还有 {n} 项", "media": "点播", "media_playing": "正在播放", "media_play": "播放", "media_watch": "播放视频",
         "no_media": "暂无点播资源（请在管理平台上传）",
-        "tap_unknown": "未识别的卡", "tap_already": "已签到",
+        "tap_unknown": "未识别的卡", "tap_already": "已签到", "tap_checked_in": "已签到", "tap_teacher": "教师已登录",
+        "tap_named": "{said} · {name}",
     },
     "en": {
         "now": "Now", "next": "Next", "no_lesson_now": "No lesson now", "no_more_lessons": "No more lessons today",
@@ -96,7 +97,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "highlights": "This week's highlights", "highlights_times": "{n} times",
         "more_items": "{n} more", "media": "Media", "media_playing": "Playing", "media_play": "Play", "media_watch": "Play video",
         "no_media": "No media yet (upload them in the hub console)",
-        "tap_unknown": "Card not recognised", "tap_already": "Already checked in",
+        "tap_unknown": "Card not recognised", "tap_already": "Already checked in", "tap_checked_in": "Checked in",
+        "tap_teacher": "Teacher signed in", "tap_named": "{said} · {name}",
     },
 }
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from edge.bundle_store import get_setting
@@ -91,14 +91,10 @@ def active_emergency(board) -> dict[str, Any] | None:
 
 
 def running_exam(board, now: datetime) -> dict[str, Any] | None:
-    if not board.room_id:
-        return None
-    naive = utc(now).replace(tzinfo=None)
-    exam = m.Exam.select().where((m.Exam.room == board.room_id) & (m.Exam.starts_at <= naive + timedelta(minutes=30))
-                                 & (m.Exam.ends_at > naive)).first()
+    exam = board.running_exam(now)  # the board's own rule, which also keeps a tap from opening a corner
     if exam is None:
         return None
-    left = max(0, int((exam.ends_at - naive).total_seconds() // 60))
+    left = max(0, int((exam.ends_at - utc(now).replace(tzinfo=None)).total_seconds() // 60))
     return {"name": exam.name, "left_min": left, "rules": exam.rules, "seats": json.loads(exam.seats),
             "start": utc(exam.starts_at).astimezone(board.zone).strftime("%H:%M"),
             "end": utc(exam.ends_at).astimezone(board.zone).strftime("%H:%M")}

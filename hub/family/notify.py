@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from ..db import write_transaction
+from ..db import exclusive
 from ..models import SchoolData, UsageRecord
 from .accounts import guardians_of, students_by_id
 from .models import FamilyMessage, FamilyNotification, WebhookDelivery
@@ -33,6 +33,7 @@ MARK_KEY = "family.mark"
 MAX_ATTEMPTS = 10
 BACKOFF_BASE_S = 5
 BACKOFF_CAP_S = 3600
+LEASE_S = 60  # how long a claimed call is another process's; longer than one attempt's 5 s timeout
 
 
 def _now() -> datetime:
@@ -80,16 +81,18 @@ def _mark() -> datetime:
 
 
 def scan(limit: int = 5000) -> int:
-    """Apply the records received since the last scan; returns how many were looked at."""
-    since = _mark()
-    rows = list(UsageRecord.raw(
-        f'SELECT "id", "kind", "at", "data", "received_at" FROM "usagerecord"{_received_hint()} '
-        f'WHERE "received_at" > {_p()} AND "kind" IN ({_p()}, {_p()}) ORDER BY "received_at" LIMIT {int(limit)}',
-        since, "family.message", "attendance.session"))
-    if not rows:
-        return 0
+    """Apply the records received since the last scan; returns how many were looked at.
+
+    Every hub process runs this loop: the mark is read inside a transaction only one of them holds at a
+    time, so two never apply the same records (and never both queue the same webhook call)."""
     names = None
-    with write_transaction():
+    with exclusive(MARK_KEY):
+        rows = list(UsageRecord.raw(
+            f'SELECT "id", "kind", "at", "data", "received_at" FROM "usagerecord"{_received_hint()} '
+            f'WHERE "received_at" > {_p()} AND "kind" IN ({_p()}, {_p()}) ORDER BY "received_at" LIMIT {int(limit)}',
+            _mark(), "family.message", "attendance.session"))
+        if not rows:
+            return 0
         for r in rows:
             data = json.loads(r.data)
             if r.kind == "family.message":
@@ -151,6 +154,13 @@ def deliver_due(now: datetime | None = None, session: requests.Session | None = 
                                               (WebhookDelivery.attempts < MAX_ATTEMPTS)).limit(limit))
     http = session or requests
     for d in due:
+        # claim it first: every hub process runs this loop, and the gateway must get each call once. The
+        # claim moves next_at past a lease, so a process killed while sending leaves it to be retried then.
+        claimed = WebhookDelivery.update(next_at=now + timedelta(seconds=LEASE_S)).where(
+            (WebhookDelivery.id == d.id) & (WebhookDelivery.next_at == d.next_at) &
+            WebhookDelivery.done_at.is_null()).execute()
+        if claimed != 1:
+            continue  # another process took it
         body = d.payload.encode()
         ts = int(time.time())
         error = ""

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from peewee import PostgresqlDatabase
 
+from ..db import exclusive
 from ..models import ReportCount, ReportSlot, SchoolData, database
 from ..tenancy import DEFAULT, current, data_key
 from .compute import STATUSES, Counts, offset_s, wanted_clauses, week_label
@@ -194,23 +194,6 @@ def _timetable(content: dict[str, Any] | None) -> dict[str, Any]:
     return timetable
 
 
-@contextmanager
-def _refreshing(key: str) -> Iterator[None]:
-    """One refresh of a school's counts at a time, across every hub process on the database.
-
-    Two refreshes reading the same mark would both add the records after it:
-    counted twice. SQLite's IMMEDIATE transaction takes the write lock before
-    the mark is read; PostgreSQL takes a transaction-scoped advisory lock named
-    by the school's state key (released at commit or rollback).
-    """
-    from ..db import write_transaction
-
-    with write_transaction():
-        if _pg():
-            database.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
-        yield
-
-
 def refresh(rules: dict[str, Any], zone: ZoneInfo, now: datetime | None = None,
             content: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
             content_key: str | None = None) -> dict[str, Any]:
@@ -228,7 +211,8 @@ def refresh(rules: dict[str, Any], zone: ZoneInfo, now: datetime | None = None,
                                                 sort_keys=True).encode()).hexdigest()
     config = {"offset_s": offset_s(zone), "clauses": sorted(clauses),
               "lead": rules["policy"]["lesson_lead_min"], "timetable": content_key}
-    with _refreshing(data_key(STATE_KEY)):
+    # one refresh of a school's counts at a time: two reading the same mark would count its records twice
+    with exclusive(data_key(STATE_KEY)):
         row = SchoolData.get_or_none(SchoolData.key == data_key(STATE_KEY))
         state = json.loads(row.value) if row else {}
         since = None

@@ -5,9 +5,8 @@
   var page = body.getAttribute("data-page");
   var idle = parseInt(body.getAttribute("data-idle") || "60", 10) * 1000;
 
-  if (page === "corner") { live(); }  // a student's corner follows the board: another tap, or its end
-  if (page === "video") {  // a library video: an emergency takes the screen, its end goes back to the list
-    live();
+  live();  // every page listens: card taps are answered wherever the board is, an emergency takes any screen
+  if (page === "video") {  // a library video: its end goes back to the list
     var film = document.getElementById("libraryvideo"), back = document.querySelector("a[data-home]");
     if (film && back) { film.addEventListener("ended", function () { location.href = back.href; }); }
   }
@@ -21,7 +20,6 @@
     ["pointerdown", "keydown"].forEach(function (e) { document.addEventListener(e, reset, {passive: true}); });
     reset();
   } else {  // the home screen: pushed changes, a clock, notices that rotate, cards that never clip
-    live();
     var clock = document.getElementById("clock");
     if (clock) {
       setInterval(function () {
@@ -34,18 +32,23 @@
   fitLists();
   fitTexts();
 
-  // Live updates. The board's server pushes the home version over Server-Sent Events the moment the board
-  // knows of a change (an alert, a new bundle, a notice starting); the page repaints when it differs from
-  // the one it shows. Without EventSource, or while the stream is down, it polls every 5 s instead.
+  // Live updates, on every page. The board's server pushes its state over Server-Sent Events the moment the board
+  // knows of a change (an alert, a new bundle, a notice starting, a card tap); without EventSource, or while the
+  // stream is down, the page polls every 5 s instead. What a page does with it depends on the page:
+  // - any page: an emergency takes the screen, a student's corner that opens is followed, a tap is answered;
+  // - home (and the exam or emergency screen shown as home): repaints when the version differs;
+  // - a corner: goes home when it ends (its own pages, like its family messages, stay while it is open);
+  // - every other page (a teacher's, a video, the week...) stays as it is: a tap there gets a toast.
   function live() {
     var version = body.getAttribute("data-version"), polling = null, pending = null;
     var seen = function (s) {
-      if (page === "video") { if (s.emergency) { location.href = "/"; } return; }
-      var here = location.pathname;  // the corner's own pages (its family messages) stay while it is open
+      var here = location.pathname;
+      if (s.emergency && page !== "home") { location.href = "/"; return; }
       if (s.corner && here !== s.corner && here.indexOf(s.corner + "/") !== 0) { location.href = s.corner; return; }
-      if (s.version !== version) { if (page === "corner") { location.href = "/"; } else { location.reload(); } return; }
+      if (page === "home" && s.version !== version) { location.reload(); return; }
+      if (page === "corner" && s.version !== version) { location.href = "/"; return; }
       if (s.tap && answered(s.tap)) { return; }  // on the page that stays, so a toast is not lost to a reload
-      if (s.next_change_s !== null && s.next_change_s < 3600 && !pending) {  // re-render when a notice starts/ends
+      if (page === "home" && s.next_change_s !== null && s.next_change_s < 3600 && !pending) {  // a notice starts/ends
         pending = setTimeout(function () { pending = null; poll(); }, (s.next_change_s + 1) * 1000);
       }
     };
@@ -65,18 +68,19 @@
   }
 
   // The board's answer to a card tap, whoever read the card (its own reader, or a tap sent to the screen):
-  // a toast for a few seconds, or the page to open (a teacher's card: the teacher page). Each answer once,
-  // also across page loads (sessionStorage). True when the page is leaving.
+  // a toast for a few seconds, or the page to open (a teacher's card: the teacher page, unless it is already
+  // on screen: then its toast). Each answer once, also across page loads (sessionStorage). True when leaving.
   function answered(tap) {
     var key = "tap-answered";
     try { if (sessionStorage.getItem(key) === tap.id) { return false; } sessionStorage.setItem(key, tap.id); }
     catch (e) { if (answered.last === tap.id) { return false; } answered.last = tap.id; }
-    if (tap.open) { location.href = tap.open; return true; }
+    if (tap.open && location.pathname.indexOf(tap.open) !== 0) { location.href = tap.open; return true; }
     if (tap.message) {
       var toast = document.getElementById("toast") || document.createElement("div");
       toast.id = "toast"; toast.className = "toast"; toast.setAttribute("role", "status");
       toast.textContent = tap.message;
-      if (!toast.parentNode) { body.appendChild(toast); }
+      // a page whose every part matters (an exam) has a slot for it, in its header: nothing of the page is covered
+      if (!toast.parentNode) { (document.querySelector("[data-toast-slot]") || body).appendChild(toast); }
       clearTimeout(answered.timer);
       answered.timer = setTimeout(function () { toast.remove(); }, 4000);
     }

@@ -184,3 +184,38 @@ def test_every_tap_leaves_its_answer_for_the_screen_and_it_goes_stale(board):
     with pytest.raises(ValueError):
         handle_tap(board, "")
     assert board.tap_answers.current() is None  # bad input changes nothing
+
+
+def test_a_tap_that_opens_no_corner_gets_a_toast_with_the_given_name_and_none_over_an_emergency(board):
+    """A teacher's page or an exam keeps the screen: 已签到 and the given name; an emergency's takeover gets nothing."""
+    import json
+    from datetime import timedelta
+
+    from edge.clock import utc
+
+    from edge.bundle_store import put_setting
+    from edge.services.student_corner import given_name
+    from tests.ui.test_push import ALERT
+
+    student = give_card(board, "0012345678")
+    board.teachers.login_card(m.Teacher.get_by_id("T001"))
+    assert board.screen_held() == "teacher"
+    tap = handle_tap(board, "0012345678")
+    answer = board.tap_answers.current()
+    assert tap.result.outcome == "checked_in" and tap.corner_token is None and checked_in(student.id)
+    assert (answer.say, answer.name, answer.open) == ("checked_in", given_name(student.name), None)
+    assert answer.name != student.name  # the given name only, as the corner shows it
+    board.teachers.end()
+    now = utc(board.clock.now()).replace(tzinfo=None)  # the store keeps naive UTC
+    m.Exam.create(id="X1", room=board.room_id, name="期中考试", starts_at=now - timedelta(minutes=5),
+                  ends_at=now + timedelta(minutes=60), rules="", seats="[]")
+    assert board.screen_held() == "exam"
+    handle_tap(board, "0012345678")
+    again = board.tap_answers.current()
+    assert (again.say, again.name) == ("already", given_name(student.name)) and again.id != answer.id
+    assert board.corner.current() is None  # an exam never opens a corner
+    put_setting("alert.current", json.dumps(ALERT, ensure_ascii=False))
+    assert board.screen_held() == "emergency"
+    for uid in ("0012345678", "DEADBEEF"):
+        handle_tap(board, uid)
+        assert board.tap_answers.current() is again  # nothing covers the takeover

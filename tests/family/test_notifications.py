@@ -103,3 +103,50 @@ def test_the_webhook_setting_refuses_a_non_http_url(hub_app):
         notify.set_policy(webhook_url="file:///etc/passwd")
     with hub_app.app_context():
         assert notify.policy()["webhook_url"] == ""
+
+
+class SlowGateway(Gateway):
+    """A gateway that takes 0.3 s to answer, so that two hub processes' loops overlap on the same due calls."""
+
+    def __init__(self) -> None:
+        super().__init__(fail=0)
+        handler = self.server.RequestHandlerClass
+        answer = handler.do_POST
+
+        def slow(handler_self):
+            import time
+            time.sleep(0.3)
+            answer(handler_self)
+        handler.do_POST = slow
+
+
+def test_two_hub_processes_send_each_webhook_call_once(hub_app):
+    """Every hub process runs the notifier: four absences queued, two loops sending at the same instant (each
+    thread on its own database connection, as two processes are) — the gateway gets each call exactly once."""
+    from hub.family import notify
+    from hub.family.models import WebhookDelivery
+
+    gateway = SlowGateway()
+    try:
+        with hub_app.app_context():
+            notify.set_policy(webhook_url=gateway.url, webhook_secret="s")
+            for n in range(4):
+                notify.notify(f"G{n}", "S1001", "absent", "缺勤", f"rec-{n}:S1001")
+        start, sent = threading.Barrier(2), []
+
+        def loop():
+            with hub_app.app_context():
+                start.wait(5)
+                sent.append(notify.deliver_due())
+        workers = [threading.Thread(target=loop) for _ in range(2)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(30)
+        assert len(sent) == 2 and sum(sent) == 4 == len(gateway.calls)  # both ran; each call went out once
+        bodies = sorted(json.loads(body)["id"] for _, body in gateway.calls)
+        assert bodies == [f"rec-{n}:S1001" for n in range(4)]
+        with hub_app.app_context():
+            assert WebhookDelivery.select().where(WebhookDelivery.done_at.is_null()).count() == 0
+    finally:
+        gateway.close()

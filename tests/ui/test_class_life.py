@@ -61,7 +61,8 @@ def test_teacher_evaluates_at_the_board_and_the_student_sees_it(browser, screen,
     assert board.student_tapped(student.id) is None  # the teacher is still signed in: a tap only checks in
     board.teachers.end()
     token = board.student_tapped(student.id)
-    page.goto(screen.url + f"/me/{token}")
+    page.wait_for_url(f"**/me/{token}", timeout=10_000)  # the culture page follows the corner that opened
+    page.wait_for_selector("main")
     assert "劳动" in page.inner_text("main") and "主动打扫教室" in page.inner_text("main")
     page.context.close()
 
