@@ -5,7 +5,8 @@ milliseconds per point and kind of unit, and more under load; on a district hub
 every school's page and the district overview ask for it again and again. The
 figures stay the same until something they are built from changes, so they are
 kept in ``SchoolData`` (every hub process shares them), one row per school and
-period, under a key naming everything they were built from:
+term (and one for the last explicit dates asked for, so that arbitrary date
+ranges cannot pile up rows), under a key naming everything they were built from:
 
 - the school's content (its SHA-256: rules, policy, timetable, calendar, classes, names);
 - the rules in force (the defaults ship with the code) and the report code itself;

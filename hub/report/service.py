@@ -80,7 +80,7 @@ def make_report(term: str | None = None, start: str | None = None, end: str | No
     digest, school = cache.content()
     inputs = report_inputs(term, start, end, as_of, school)
     state = _refreshed(inputs)
-    period = term or f"{inputs['from']}..{inputs['to']}"
+    period = term or "dates"  # one kept report per term, and one for the last explicit dates asked for
     key = cache.key_of(content=digest, rules=inputs["rules"], period=[period, inputs["from"], inputs["to"]],
                        as_of=inputs["as_of"], counted=[state.get("counted"), state["mark"]], pending=tally.pending(state))
     report = cache.kept(period, key)
