@@ -13,28 +13,22 @@ on the way), never held in memory; the page shows the upload's progress.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
-import uuid
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
 from ..models import SchoolData, database
+from ..uploads import UploadRefused, receive_zip
 from ..tenancy import acting_for, data_key
 
 log = logging.getLogger(__name__)
 MAX_ARCHIVE_BYTES = 1 << 30  # a large school's whole logs for a year: ~40 boards × 50,000 records is ~50 MB
-CHUNK = 1 << 20
 KEY = "evidence.check"
 MAX_PROBLEMS_KEPT = 500  # the page lists these; the count says how many there were in all
-
-
-class UploadRefused(ValueError):
-    """Not taken: empty, too big, or not a zip archive. Nothing is kept."""
 
 
 def _now() -> str:
@@ -46,30 +40,14 @@ def archive_dir(data_dir: Path, school: str) -> Path:
 
 
 def take_upload(data_dir: Path, school: str, stream: IO[bytes], length: int | None) -> dict[str, Any]:
-    """Write the body to the school's folder as ``<sha256>.zip``; refuses before reading what is declared too big."""
-    if length is not None and length > MAX_ARCHIVE_BYTES:
-        raise UploadRefused(f"证据包过大 archive too large: {length} bytes > {MAX_ARCHIVE_BYTES}")
-    folder = archive_dir(data_dir, school)
-    folder.mkdir(parents=True, exist_ok=True)
-    part = folder / f"upload-{uuid.uuid4().hex}.part"
-    digest, size = hashlib.sha256(), 0
+    """Write the body to the school's folder as ``<sha256>.zip`` (hub/uploads.py)."""
     try:
-        with part.open("wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > MAX_ARCHIVE_BYTES:
-                    raise UploadRefused(f"证据包过大 archive too large: more than {MAX_ARCHIVE_BYTES} bytes")
-                digest.update(chunk)
-                out.write(chunk)
-        if size == 0:
-            raise UploadRefused("空文件 empty upload")
-        if not zipfile.is_zipfile(part):
-            raise UploadRefused("不是 zip 证据包 not a zip archive (export it with classboard hub export-evidence)")
-        path = folder / f"{digest.hexdigest()}.zip"
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)
-    return {"file": path.name, "sha256": digest.hexdigest(), "bytes": size}
+        got = receive_zip(stream, length, archive_dir(data_dir, school), MAX_ARCHIVE_BYTES)
+    except UploadRefused as exc:
+        if "zip" in str(exc):
+            raise UploadRefused(f"{exc} (export it with classboard hub export-evidence)") from None
+        raise
+    return {"file": got.path.name, "sha256": got.sha256, "bytes": got.bytes}
 
 
 def verdict_of(school: str) -> dict[str, Any] | None:

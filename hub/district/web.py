@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, session
 
 from ..console import needs
 from ..models import ConsoleUser
+from ..uploads import UploadRefused
 from .access import is_district
 from . import evidence
 from .overview import district_rows, points_of, silent_hours, sort_rows
 
 district_blueprint = Blueprint("district", __name__, template_folder="templates")
+MAX_SET_BYTES = 200 * 1024 * 1024  # a district's OneRoster zip; its unpacked size is capped by the importer
 LEVEL_CLASS = {"普及化": "l3", "达标": "l3", "规模化": "l2", "不能提供证据": "l0", "": "l0"}
 
 
@@ -69,6 +72,8 @@ def _room_for_archives() -> None:
     """An evidence archive may be far larger than the hub's limit for record batches: allow it on its route."""
     if request.endpoint == "district.upload_evidence":
         request.max_content_length = evidence.MAX_ARCHIVE_BYTES
+    elif request.endpoint == "district.import_set":
+        request.max_content_length = MAX_SET_BYTES
 
 
 @district_blueprint.get("/district/evidence")
@@ -99,9 +104,43 @@ def upload_evidence():
     try:
         upload = evidence.take_upload(current_app.config["HUB"].data_dir, current(), request.stream,
                                       request.content_length)
-    except evidence.UploadRefused as exc:
+    except UploadRefused as exc:
         return jsonify({"error": str(exc)}), 400
     log_access("evidence.upload", actor=session.get("user", ""), address=request.remote_addr or "",
                detail=f"{current() or '(default)'} {upload['sha256']} {upload['bytes']} bytes")
     evidence.start_check(current_app._get_current_object(), current(), upload)
     return jsonify(dict(upload, state="verifying")), 202
+
+
+@district_blueprint.get("/district/import")
+@needs("district_admin")
+def import_page():
+    """The district's OneRoster set (orgs.csv with one district and its schools), uploaded whole with a progress
+    bar: a dry run shows every school's plan, the import stores them all or nothing."""
+    return render_template("district_import.html", max_mb=MAX_SET_BYTES >> 20)
+
+
+@district_blueprint.post("/district/import")
+@needs("district_admin")
+def import_set():
+    import tempfile
+
+    from ..access_log import log_access
+    from ..importers.errors import ImportRejected
+    from ..uploads import receive_zip
+    from .oneroster import apply_district, format_district, read_district
+
+    dry_run = request.args.get("dry_run") == "1"
+    with tempfile.TemporaryDirectory(prefix="classboard-district-") as tmp:
+        try:
+            got = receive_zip(request.stream, request.content_length, Path(tmp), MAX_SET_BYTES)
+            district = read_district(got.path)
+        except UploadRefused as exc:
+            return jsonify({"error": str(exc)}), 400
+        except ImportRejected as exc:
+            return jsonify({"error": str(exc), "problems": [str(p) for p in exc.problems]}), 422
+        if not dry_run:
+            apply_district(district)
+            log_access("district.import", actor=session.get("user", ""), address=request.remote_addr or "",
+                       detail=f"{got.sha256} {len(district.schools)} schools")
+    return jsonify({"plan": format_district(district), "applied": not dry_run, "schools": len(district.schools)})
