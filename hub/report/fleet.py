@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,12 +29,19 @@ def _device_level(share: float, reported: int) -> str:
     return level(share, reported, 1)  # definition 7's device variant has no floor of 3
 
 
+@lru_cache(maxsize=256)
+def _school_hours(days: tuple[date, ...], zone: ZoneInfo, opens: str, closes: str) -> tuple[int, ...]:
+    """The term's school hours, worked out once per process: the same for every report of the term."""
+    return tuple(health_history.school_hours(days, zone, opens, closes))
+
+
 def fleet_figures(content: dict[str, Any], policy: dict[str, Any], start: date, end: date, as_of: date,
                   zone: ZoneInfo) -> dict[str, Any]:
     """Coverage (3.3.5), domestic share (3.3.3) and per-board availability for the period up to ``as_of``."""
-    boards = list(Board.select().where((Board.state == "enrolled") & (Board.school == current())))
+    boards = list(Board.select(Board.id, Board.class_id, Board.room_id, Board.health).where(
+        (Board.state == "enrolled") & (Board.school == current())).namedtuples())  # only what is read, no models
     days = school_days_between(content["calendar"], start, min(end, as_of))
-    hours = health_history.school_hours(days, zone, *policy["school_hours"])
+    hours = list(_school_hours(tuple(days), zone, *policy["school_hours"]))
     online = health_history.hours_online([b.id for b in boards], hours)
     availability = []
     for b in boards:

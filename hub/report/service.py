@@ -9,8 +9,8 @@ from ..bundles import school_content
 from ..models import SchoolData
 from ..retention import retention_days
 from ..tenancy import data_key
-from . import tally
-from .compute import build_report, week_index
+from . import cache, tally
+from .compute import build_report, summary_rows, week_index
 from .compute_weeks import school_year
 from .fleet import fleet_figures
 from .rules import load_rules
@@ -19,16 +19,16 @@ from .units import members
 
 
 def report_inputs(term: str | None = None, start: str | None = None, end: str | None = None,
-                  as_of: date | None = None) -> dict[str, Any]:
+                  as_of: date | None = None, school: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything besides the records that the figures depend on; the evidence archive carries the same.
 
     ``as_of`` (default today in the school's zone) decides which weeks are over
     and which are 未到. The fleet figures (coverage, domestic share,
     availability) come from the hub's health history, not from signed records,
-    and are carried here as the hub's declaration.
+    and are carried here as the hub's declaration. ``school``: the content, when the caller has read it.
     """
-    school = school_content()
-    first, last, name = term_range(term, start, end)
+    school = school or school_content()
+    first, last, name = term_range(term, start, end, school)
     settings = school.get("settings", {})
     rules = load_rules(settings.get("report_rules"))
     zone = ZoneInfo(school["school"].get("timezone", "Asia/Shanghai"))
@@ -69,16 +69,55 @@ def title_of(inputs: dict[str, Any]) -> str:
 
 def make_report(term: str | None = None, start: str | None = None, end: str | None = None,
                 as_of: date | None = None, inputs: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The report's figures; ValueError with a readable message for a bad period or bad rules."""
-    inputs = inputs or report_inputs(term, start, end, as_of)
+    """The report's figures; ValueError with a readable message for a bad period or bad rules.
+
+    Without ``inputs`` the figures are kept (cache.py) and served again while
+    nothing they are built from has changed; with ``inputs`` (the evidence
+    archive's) they are built from exactly those, every time.
+    """
+    if inputs is not None:
+        return _with_fleet(_figures(inputs, _refreshed(inputs)), inputs["fleet"])
+    digest, school = cache.content()
+    inputs = report_inputs(term, start, end, as_of, school)
+    state = _refreshed(inputs)
+    period = term or "dates"  # one kept report per term, and one for the last explicit dates asked for
+    key = cache.key_of(content=digest, rules=inputs["rules"], period=[period, inputs["from"], inputs["to"]],
+                       as_of=inputs["as_of"], counted=[state.get("counted"), state["mark"]], pending=tally.pending(state))
+    report = cache.kept(period, key)
+    if report is None:
+        report = _figures(inputs, state)
+        cache.keep(period, key, report)
+    return _with_fleet(report, inputs["fleet"])
+
+
+def _timetable(inputs: dict[str, Any]) -> dict[str, Any]:
+    return dict(inputs["timetable"], classes=inputs["classes"], calendar=inputs["calendar"])
+
+
+def _refreshed(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The school's counts brought up to date; their state after."""
     zone = ZoneInfo(inputs["school"].get("timezone", "Asia/Shanghai"))
-    content = dict(inputs["timetable"], classes=inputs["classes"], calendar=inputs["calendar"])
-    tally.refresh(inputs["rules"], zone, content=content, content_key=content_key())
+    return tally.refresh(inputs["rules"], zone, content=_timetable(inputs), content_key=content_key())["state"]
+
+
+def _figures(inputs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    """Everything but the fleet figures, from the stored counts and the records not stored yet."""
     first, last = date.fromisoformat(inputs["from"]), date.fromisoformat(inputs["to"])
     year_first, year_last, _ = school_year(inputs["calendar"], first)
-    unit_ids = [m["id"] for group in members(content).values() for m in group]
-    counts = tally.counts_between(week_index(min(first, year_first)), week_index(max(last, year_last)), unit_ids)
+    unit_ids = [m["id"] for group in members(_timetable(inputs)).values() for m in group]
     kinds = sorted({c["kind"] for spec in inputs["rules"]["points"].values() for c in spec["any"]})
+    with tally.snapshot():  # the counts and the mark they were stored to, as one refresh left them
+        counts = tally.counts_between(week_index(min(first, year_first)), week_index(max(last, year_last)), unit_ids,
+                                      tally.stored_state())
+        held = tally.kinds_held(kinds)
     recent = {clause[5:] for clause in counts.n if clause.startswith("kind:")}
-    inputs.setdefault("kinds_held", sorted(set(tally.kinds_held(kinds)) | (recent & set(kinds))))
-    return build_report(counts, inputs, title_of(inputs))
+    inputs.setdefault("kinds_held", sorted(set(held) | (recent & set(kinds))))  # the evidence archive carries them
+    return build_report(counts, {k: v for k, v in inputs.items() if k != "fleet"}, title_of(inputs))
+
+
+def _with_fleet(report: dict[str, Any], fleet: dict[str, Any]) -> dict[str, Any]:
+    """The report with the fleet figures of now, as ``build_report`` places them (before the summary)."""
+    report.pop("summary")
+    report.update(fleet)
+    report["summary"] = summary_rows(report)
+    return report

@@ -27,9 +27,10 @@ def wire_records(board_id: str, batch: int = 5000, start_after: int = 0) -> Iter
         last = rows[-1].seq
 
 
-def term_range(term_id: str | None, start: str | None, end: str | None) -> tuple[date, date, str]:
-    """The report's period: a term of the school calendar, or explicit dates."""
-    school = school_content()
+def term_range(term_id: str | None, start: str | None, end: str | None,
+               school: dict[str, Any] | None = None) -> tuple[date, date, str]:
+    """The report's period: a term of the school calendar (of ``school``, default the stored one), or explicit dates."""
+    school = school or school_content()
     terms = school["calendar"]["terms"]
     if term_id:
         for term in terms:

@@ -22,7 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from peewee import PostgresqlDatabase
@@ -60,8 +62,8 @@ def _local_seconds(offset: int) -> str:
     return f"(CAST(strftime('%s', \"at\") AS INTEGER) + {offset})"
 
 
-def _window(since: datetime | None, cutoff: datetime | None, offset: int) -> tuple[str, list[datetime]]:
-    """The rows received in (since, cutoff] with their local time, read through the received_at index.
+def _conditions(since: datetime | None, cutoff: datetime | None) -> tuple[str, str, list[Any]]:
+    """(index hint, WHERE, params) for the school's rows received in (since, cutoff].
 
     Without statistics SQLite's planner prefers walking the kind index through
     the whole table; INDEXED BY makes a day's update read only the day.
@@ -79,8 +81,31 @@ def _window(since: datetime | None, cutoff: datetime | None, offset: int) -> tup
     else:
         conditions.append(f'"board_id" IN (SELECT "id" FROM "board" WHERE "school" = {p})')
     params.append(current())
+    return hint, " AND ".join(conditions), params
+
+
+def _window(since: datetime | None, cutoff: datetime | None, offset: int) -> tuple[str, list[datetime]]:
+    """The rows received in (since, cutoff] with their local time, read through the received_at index."""
+    hint, where, params = _conditions(since, cutoff)
     return (f'(SELECT "kind", "class_id", "initiator", "duration_s", "data", {_local_seconds(offset)} AS e '
-            f'FROM "usagerecord"{hint} WHERE {" AND ".join(conditions)})'), params
+            f'FROM "usagerecord"{hint} WHERE {where})'), params
+
+
+def _arrived(since: datetime, cutoff: datetime) -> bool:
+    """Whether any of the school's records was received in (since, cutoff]: a refresh with none has nothing to do."""
+    hint, where, params = _conditions(since, cutoff)
+    return database.execute_sql(f'SELECT 1 FROM "usagerecord"{hint} WHERE {where} LIMIT 1', params).fetchone() is not None
+
+
+def pending(state: dict[str, Any]) -> str:
+    """A digest of the school's records received after the stored counts' mark: those ``counts_between``
+    counts on the fly, so a report made from the same counts and the same pending records is the same."""
+    hint, where, params = _conditions(datetime.fromisoformat(state["mark"]), None)
+    ids = database.execute_sql(f'SELECT "id" FROM "usagerecord"{hint} WHERE {where} ORDER BY "id"', params)
+    digest = hashlib.sha256()
+    for (record_id,) in ids:
+        digest.update(record_id.encode() + b"\n")
+    return digest.hexdigest()
 
 
 def _count_sql(clauses: dict[str, dict[str, Any]], source: str) -> tuple[str, list[Any]]:
@@ -211,10 +236,13 @@ def refresh(rules: dict[str, Any], zone: ZoneInfo, now: datetime | None = None,
                                                 sort_keys=True).encode()).hexdigest()
     config = {"offset_s": offset_s(zone), "clauses": sorted(clauses),
               "lead": rules["policy"]["lesson_lead_min"], "timetable": content_key}
+    kept = stored_state()
+    if kept.get("config") == config and kept.get("mark") and (
+            datetime.fromisoformat(kept["mark"]) >= cutoff or not _arrived(datetime.fromisoformat(kept["mark"]), cutoff)):
+        return {"full": False, "groups": 0, "state": kept}  # nothing new: no write, no lock (a report's usual case)
     # one refresh of a school's counts at a time: two reading the same mark would count its records twice
     with exclusive(data_key(STATE_KEY)):
-        row = SchoolData.get_or_none(SchoolData.key == data_key(STATE_KEY))
-        state = json.loads(row.value) if row else {}
+        state = stored_state()
         since = None
         if state.get("config") == config and state.get("mark"):
             since = datetime.fromisoformat(state["mark"])
@@ -222,14 +250,33 @@ def refresh(rules: dict[str, Any], zone: ZoneInfo, now: datetime | None = None,
             ReportCount.delete().where(ReportCount.school == current()).execute()
             _put_slots(_timetable(content() if callable(content) else content), config["lead"])
         if since is not None and since >= cutoff:
-            return {"full": False, "groups": 0}
+            return {"full": False, "groups": 0, "state": state}
         groups = _add_in_database(clauses, config["offset_s"], since, cutoff)
-        SchoolData.upsert(key=data_key(STATE_KEY), value=json.dumps({"config": config, "mark": cutoff.isoformat(),
-                                                           "clauses": clauses}, ensure_ascii=False), version=1)
-    return {"full": since is None, "groups": groups}
+        # "counted" names this content of the stored counts: a new one whenever they change (a cached report's key)
+        counted = state.get("counted") if since is not None and groups == 0 and state.get("counted") else uuid4().hex
+        state = {"config": config, "mark": cutoff.isoformat(), "clauses": clauses, "counted": counted}
+        SchoolData.upsert(key=data_key(STATE_KEY), value=json.dumps(state, ensure_ascii=False), version=1)
+    return {"full": since is None, "groups": groups, "state": state}
 
 
-def counts_between(first_week: int, last_week: int, unit_ids: list[str] | None = None) -> Counts:
+def stored_state() -> dict[str, Any]:
+    """The school's tally state (config, mark, clauses, counted), or {} before its first count."""
+    row = SchoolData.get_or_none(SchoolData.key == data_key(STATE_KEY))
+    return json.loads(row.value) if row else {}
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """One consistent view of the counts and their state: a refresh committing meanwhile is wholly seen or not."""
+    outermost = not database.in_transaction()
+    with database.atomic():
+        if _pg() and outermost:  # (inside a caller's transaction its isolation stands)
+            database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def counts_between(first_week: int, last_week: int, unit_ids: list[str] | None = None,
+                   state: dict[str, Any] | None = None) -> Counts:
     """The stored counts for weeks in [first_week, last_week] (of ``unit_ids`` when few enough, with the
     kind and broadcast totals), plus records too recent to be stored yet."""
     counts = Counts()
@@ -243,7 +290,7 @@ def counts_between(first_week: int, last_week: int, unit_ids: list[str] | None =
     n = counts.n
     for clause, unit, wk, count in database.execute_sql(sql, params):  # plain tuples: a district has 10^6 rows
         n[clause][unit][labels[wk]] += count
-    state = json.loads(SchoolData.get(SchoolData.key == data_key(STATE_KEY)).value)
+    state = state or json.loads(SchoolData.get(SchoolData.key == data_key(STATE_KEY)).value)
     for clause, unit, wk, n in _grouped(state["clauses"], state["config"]["offset_s"],
                                         datetime.fromisoformat(state["mark"])):
         if first_week <= int(wk) <= last_week:

@@ -15,9 +15,9 @@ TYPES = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8", "
 @report_blueprint.get("/console/report")
 @needs("viewer")
 def show():
-    from ..bundles import school_content
+    from .cache import content
 
-    terms = school_content()["calendar"]["terms"]
+    terms = content()[1]["calendar"]["terms"]  # parsed once per content, as make_report reads it
     term = request.args.get("term") or (terms[-1]["id"] if terms else None)
     fmt = request.args.get("format", "html")
     if fmt not in TYPES:
