@@ -148,6 +148,7 @@ def run_phase(n: int, hubs: list[Hub], fleet: Fleet, boards: list[SimBoard], pos
             "records_per_s": acked / elapsed, "requests": len(all_lat),
             "request_p50_ms": statistics.median(all_lat) * 1000, "request_p95_ms": percentile(all_lat, 95) * 1000,
             "records_post_p95_ms": percentile(fleet.lat["records"], 95) * 1000,
+            "bundle_p95_ms": percentile(fleet.lat["bundle 200"] + fleet.lat["bundle 304"], 95) * 1000,
             "errors": len(fleet.errors), "failed_5xx": failed, "first_errors": fleet.errors[:3],
             "duplicates": db["rows"] - db["distinct"], "rows": db["rows"],
             "rows_expected": sent * len(boards) * (day_index + 1),
@@ -161,14 +162,18 @@ def report(r: dict, boards: int) -> None:
     print(f"{r['processes']} process{'es' if r['processes'] > 1 else '  '}  {r['records']:,} records in "
           f"{r['elapsed_s']:.1f} s = {r['records_per_s']:,.0f} records/s; {r['requests']:,} requests, "
           f"p50 {r['request_p50_ms']:.0f} ms, p95 {r['request_p95_ms']:.0f} ms (records POST p95 "
-          f"{r['records_post_p95_ms']:.0f} ms); errors {r['errors']}, 5xx {r['failed_5xx']}")
+          f"{r['records_post_p95_ms']:.0f} ms, bundle GET p95 {r['bundle_p95_ms']:.0f} ms); errors {r['errors']}, "
+          f"5xx {r['failed_5xx']}", flush=True)
     print(f"             PostgreSQL holds {r['rows']:,} rows ({r['rows_expected']:,} sent in all), duplicates "
           f"{r['duplicates']}; {r['boards_complete']:,} of {boards:,} boards complete (count = highest seq = "
           f"hub last_seq = sent)")
     print(f"             CPU {r['cpu_machine_s']:.1f} s on the machine ({r['cpu_machine_s'] / r['elapsed_s']:.2f} "
           f"cores busy of {os.cpu_count()}): PostgreSQL {share['postgres']:.0%}, hub processes {share['hubs']:.0%}, "
           f"this client {share['client']:.0%}, others on the machine {share['other']:.0%}; "
-          f"PostgreSQL/hubs {r['cpu_postgres_s'] / max(r['cpu_hubs_s'], 1e-9):.2f}")
+          f"PostgreSQL/hubs {r['cpu_postgres_s'] / max(r['cpu_hubs_s'], 1e-9):.2f}", flush=True)
+    print(f"             per request: hub CPU {r['cpu_hubs_s'] / r['requests'] * 1000:.1f} ms, PostgreSQL CPU "
+          f"{r['cpu_postgres_s'] / r['requests'] * 1000:.1f} ms; client CPU {r['cpu_client_s'] / r['requests'] * 1000:.1f}"
+          f" ms (signing, HTTP); sealing the day beforehand took {r['seal_s']:.1f} s", flush=True)
     for e in r["first_errors"]:
         print(f"             error: {e.splitlines()[0]}")
 
@@ -226,7 +231,7 @@ def main() -> None:
               f"classes, PostgreSQL {server.bindir.parent.name} (fsync off); each hub process: waitress, "
               f"{args.hub_threads} threads; client: {args.threads} threads, boards round-robin over the ports")
         print(f"school day   {args.records} records per board in {args.syncs} syncs (bundle GET + one batch of "
-              f"{args.records // args.syncs}) = {args.boards * args.records:,} records per run")
+              f"{args.records // args.syncs}) = {args.boards * args.records:,} records per run", flush=True)
 
         fleet = Fleet(boards, lambda b: "", args.threads, args.retries, args.backoff_base)
         results = []
@@ -245,7 +250,8 @@ def main() -> None:
         print(f"district_load: {args.boards:,} boards × {args.records} records: "
               + "; ".join(f"{r['processes']}p {r['records_per_s']:,.0f} records/s p95 {r['request_p95_ms']:.0f} ms"
                           for r in results))
-        keep = ("processes", "records", "elapsed_s", "records_per_s", "request_p50_ms", "request_p95_ms", "errors",
+        keep = ("processes", "records", "elapsed_s", "records_per_s", "request_p50_ms", "request_p95_ms",
+                "records_post_p95_ms", "bundle_p95_ms", "errors",
                 "failed_5xx", "duplicates", "rows", "boards_complete", "cpu_postgres_s", "cpu_hubs_s",
                 "cpu_client_s", "cpu_other_s")
         print(json.dumps({"bench": "district_load", "boards": args.boards, "records_per_board": args.records,
