@@ -4,9 +4,12 @@ The batch is read in a short read, sent with no transaction open (so the
 screen and new check-ins never wait on the network), and the acked ids are
 deleted in one short transaction afterwards. A lost ack is harmless: the hub
 stores each id once and acks it again. The hub takes a batch whole or not at
-all (protocol 2), so an answer other than 200 leaves every row queued. With
-nothing queued, the board still sends a fresh checkpoint once a day, so the
-hub and the witness hear its log head even when the class is idle.
+all (protocol 2), so an answer other than 200 leaves every row queued. Each
+batch also carries the checkpoints the hub does not have yet up to its last
+record (the daily ones signed while offline), taken or refused with it. With
+nothing queued, the board still sends a fresh checkpoint once a day (and any
+not yet sent), so the hub and the witness hear its log head even when the
+class is idle.
 """
 from __future__ import annotations
 
@@ -57,14 +60,17 @@ def next_batch(board, limit: int) -> list[dict]:
                  data=json.loads(batch.data[i])) for i in range(len(batch.ids))]
 
 
-def send_daily_checkpoint(board, client: HubClient) -> bool:
-    """With an empty outbox: sign and send today's checkpoint if the last one is a day old."""
-    if not board.log.due() or not board.log.size():
-        return False
-    text = board.log.latest(refresh=True).text
-    client.request("POST", f"/api/v1/boards/{board.id}/checkpoints", body=text.encode("utf-8"),
-                   headers={"Content-Type": "text/plain; charset=utf-8"})
-    return True
+def send_daily_checkpoint(board, client: HubClient) -> int:
+    """With an empty outbox: sign today's checkpoint if the last one is a day old, and send every one the hub
+    does not have yet, oldest first; returns how many were sent."""
+    board.log.sign_if_due()
+    sent = 0
+    for text in board.log.unsent():
+        client.request("POST", f"/api/v1/boards/{board.id}/checkpoints", body=text.encode("utf-8"),
+                       headers={"Content-Type": "text/plain; charset=utf-8"})
+        board.log.mark_sent([text])
+        sent += 1
+    return sent
 
 
 def upload_once(board, client: HubClient, limit: int) -> tuple[int, int]:
@@ -73,8 +79,9 @@ def upload_once(board, client: HubClient, limit: int) -> tuple[int, int]:
     if not batch.ids:
         send_daily_checkpoint(board, client)
         return 0, 0
-    payload = encode_columns(board.id, batch.seqs[0], batch.columns, batch.data,
-                             board.log.checkpoint_at(batch.seqs[-1]))
+    checkpoint = board.log.checkpoint_at(batch.seqs[-1])
+    history = [t for t in board.log.unsent(batch.seqs[-1]) if t != checkpoint]
+    payload = encode_columns(board.id, batch.seqs[0], batch.columns, batch.data, checkpoint, history)
     try:
         response = client.request("POST", f"/api/v1/boards/{board.id}/records", body=payload,
                                    headers={"Content-Type": "application/gzip", "Prefer": "return=minimal"})
@@ -95,7 +102,9 @@ def upload_once(board, client: HubClient, limit: int) -> tuple[int, int]:
     with board.db.atomic():
         for start in range(0, len(ids), 500):
             m.Outbox.delete().where(m.Outbox.record.in_(ids[start:start + 500])).execute()
-        if len(ids) < len(batch.ids):
+        if len(ids) == len(batch.ids):  # the hub took the batch, so also the checkpoints it carried
+            board.log.mark_sent([checkpoint, *history])
+        else:
             m.Outbox.update(attempts=m.Outbox.attempts + 1).where(
                 m.Outbox.record.in_([rid for rid in batch.ids if rid not in acked])).execute()
     return len(ids), board.usage.outbox_depth()
