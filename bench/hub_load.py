@@ -141,57 +141,53 @@ class Fleet:
         return self.session().request(method, self.url_of(b) + path, data=body or None, headers=headers,
                                       timeout=TIMEOUT)
 
+    def _request(self, kind: str, method: str, path: str, b: SimBoard, body: bytes = b"", extra: dict | None = None,
+                 ok: tuple[int, ...] = (200,)):
+        """One timed request: (response, "", seconds), or (None, "retry" | "stop", seconds) with the failure counted."""
+        import requests
+
+        t0 = time.perf_counter()
+        try:
+            r = self.signed(method, path, b, body, extra)
+        except requests.RequestException:
+            r = None
+        took = time.perf_counter() - t0
+        if r is None or r.status_code >= 500:
+            with self.lock:
+                self.failures[kind] += 1
+                self.lat["failed (5xx)"].append(took)
+            return None, "retry", took
+        if r.status_code not in ok:
+            with self.lock:
+                self.errors.append(f"{b.id} {method} {kind} {r.status_code}: {r.text[:120]}")
+            return None, "stop", took
+        return r, "", took
+
     def sync_cycle(self, b: SimBoard, deadline: float) -> str:
         """One cycle: a conditional pull, then this board's next batches in order.
 
         Returns ``done``, ``more`` (batches left for a later cycle), ``retry`` (a 5xx or a broken
         connection: back off) or ``stop`` (a 4xx).
         """
-        import requests
-
-        lat, lock = self.lat, self.lock
-        path = f"/api/v1/boards/{b.id}/bundle"
-        t0 = time.perf_counter()
-        try:
-            r = self.signed("GET", path, b, extra={"If-None-Match": f'"{b.etag}"'} if b.etag else None)
-        except requests.RequestException:
-            r = None
-        took = time.perf_counter() - t0
-        if r is None or r.status_code >= 500:
-            with lock:
-                self.failures["bundle"] += 1
-                lat["failed (5xx)"].append(took)
-            return "retry"
-        if r.status_code not in (200, 304):
-            with lock:
-                self.errors.append(f"{b.id} GET bundle {r.status_code}: {r.text[:120]}")
-            return "stop"
+        r, failed, took = self._request("bundle", "GET", f"/api/v1/boards/{b.id}/bundle", b,
+                                        extra={"If-None-Match": f'"{b.etag}"'} if b.etag else None, ok=(200, 304))
+        if failed:
+            return failed
         if r.status_code == 200:
             b.etag = r.headers.get("ETag", "").strip('"')
             r.content  # noqa: B018 - read the body like the board does
-        with lock:
-            lat["bundle 200" if r.status_code == 200 else "bundle 304"].append(took)
+        with self.lock:
+            self.lat["bundle 200" if r.status_code == 200 else "bundle 304"].append(took)
         path = f"/api/v1/boards/{b.id}/records"
         last = len(b.payloads) if self.batches_per_cycle is None else min(len(b.payloads),
                                                                           b.next + self.batches_per_cycle)
         while b.next < last and time.monotonic() < deadline:
-            t1 = time.perf_counter()
-            try:
-                p = self.signed("POST", path, b, b.payloads[b.next], {"Content-Type": "application/gzip"})
-            except requests.RequestException:
-                p = None
-            took = time.perf_counter() - t1
-            if p is None or p.status_code >= 500:
-                with lock:
-                    self.failures["records"] += 1
-                    lat["failed (5xx)"].append(took)
-                return "retry"
-            if p.status_code != 200:
-                with lock:
-                    self.errors.append(f"{b.id} POST records {p.status_code}: {p.text[:120]}")
-                return "stop"
-            with lock:
-                lat["records"].append(took)
+            p, failed, took = self._request("records", "POST", path, b, b.payloads[b.next],
+                                            {"Content-Type": "application/gzip"})
+            if failed:
+                return failed
+            with self.lock:
+                self.lat["records"].append(took)
                 b.acked += len(p.json().get("acked", []))
             b.next += 1
         return "more" if b.next < len(b.payloads) else "done"
