@@ -153,7 +153,8 @@ def run_phase(n: int, hubs: list[Hub], fleet: Fleet, boards: list[SimBoard], pos
             "duplicates": db["rows"] - db["distinct"], "rows": db["rows"],
             "rows_expected": sent * len(boards) * (day_index + 1),
             "boards_complete": db["boards_complete"], "cpu_postgres_s": pg, "cpu_hubs_s": hub, "cpu_client_s": client,
-            "cpu_other_s": max(0.0, busy - pg - hub - client), "cpu_machine_s": busy, "seal_s": seal_s}
+            "cpu_other_s": max(0.0, busy - pg - hub - client), "cpu_machine_s": busy, "seal_s": seal_s,
+            "records_per_cpu_s": acked / max(pg + hub, 1e-9)}  # what the machine's share of others cannot skew
 
 
 def report(r: dict, boards: int) -> None:
@@ -173,7 +174,8 @@ def report(r: dict, boards: int) -> None:
           f"PostgreSQL/hubs {r['cpu_postgres_s'] / max(r['cpu_hubs_s'], 1e-9):.2f}", flush=True)
     print(f"             per request: hub CPU {r['cpu_hubs_s'] / r['requests'] * 1000:.1f} ms, PostgreSQL CPU "
           f"{r['cpu_postgres_s'] / r['requests'] * 1000:.1f} ms; client CPU {r['cpu_client_s'] / r['requests'] * 1000:.1f}"
-          f" ms (signing, HTTP); sealing the day beforehand took {r['seal_s']:.1f} s", flush=True)
+          f" ms (signing, HTTP); {r['records_per_cpu_s']:,.0f} records per CPU second of hubs + PostgreSQL; "
+          f"sealing the day beforehand took {r['seal_s']:.1f} s", flush=True)
     for e in r["first_errors"]:
         print(f"             error: {e.splitlines()[0]}")
 
@@ -245,7 +247,8 @@ def main() -> None:
         ok = all(r["errors"] == 0 and r["duplicates"] == 0 and r["records"] == r["expected"]
                  and r["rows"] == r["rows_expected"] and r["boards_complete"] == args.boards for r in results)
         print(f"ratio        {last['processes']} vs {first['processes']} processes: records/s × {ratio:.2f}, "
-              f"request p95 × {last['request_p95_ms'] / first['request_p95_ms']:.2f}; load average "
+              f"request p95 × {last['request_p95_ms'] / first['request_p95_ms']:.2f}, records per CPU second of "
+              f"hubs + PostgreSQL × {last['records_per_cpu_s'] / first['records_per_cpu_s']:.2f}; load average "
               f"{load_after[0]:.2f} after; {'every record held once' if ok else 'NOT every record held once'}")
         print(f"district_load: {args.boards:,} boards × {args.records} records: "
               + "; ".join(f"{r['processes']}p {r['records_per_s']:,.0f} records/s p95 {r['request_p95_ms']:.0f} ms"
@@ -253,7 +256,7 @@ def main() -> None:
         keep = ("processes", "records", "elapsed_s", "records_per_s", "request_p50_ms", "request_p95_ms",
                 "records_post_p95_ms", "bundle_p95_ms", "errors",
                 "failed_5xx", "duplicates", "rows", "boards_complete", "cpu_postgres_s", "cpu_hubs_s",
-                "cpu_client_s", "cpu_other_s")
+                "cpu_client_s", "cpu_other_s", "records_per_cpu_s")
         print(json.dumps({"bench": "district_load", "boards": args.boards, "records_per_board": args.records,
                           "syncs": args.syncs, "enroll": args.enroll, "enroll_s": round(enroll_s, 1),
                           "load_before": round(load_before[0], 2), "load_after": round(load_after[0], 2),
