@@ -43,26 +43,32 @@ from tests.sync.conftest import wait_port as wait_http  # noqa: E402
 class Hub:
     """``classboard hub serve`` in its own process, seeded with the sample school (as tests/sync does)."""
 
-    def __init__(self, workdir: Path, mqtt_port: int | None = None, classes: int = 2, threads: int = 0) -> None:
+    def __init__(self, workdir: Path, mqtt_port: int | None = None, classes: int = 2, threads: int = 0,
+                 db_url: str = "", seed: bool = True) -> None:
+        """``seed=False``: one more process on a hub already seeded in ``workdir`` (same data dir and database)."""
         from classboard.sample import sample_school
 
         self.data, self.port = workdir / "hub", free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        school_file = workdir / "school.json"
-        school_file.write_text(json.dumps(sample_school(classes=classes), ensure_ascii=False), encoding="utf-8")
         cli = [sys.executable, "-m", "classboard", "hub"]
-        seeded = subprocess.run(cli + ["seed", "--data", str(self.data), "--from-json", str(school_file)],
-                                capture_output=True, text=True, timeout=120)
-        if seeded.returncode:
-            raise RuntimeError(f"hub seed failed: {seeded.stderr.strip() or seeded.stdout.strip()}")
-        self.token = subprocess.run(cli + ["token", "create", "--data", str(self.data)], check=True,
-                                    capture_output=True, text=True, timeout=60).stdout.strip()
-        args = cli + ["serve", "--plain-http", "--data", str(self.data), "--port", str(self.port)]
+        where = ["--data", str(self.data)] + (["--db-url", db_url] if db_url else [])
+        self.token = ""
+        if seed:
+            school_file = workdir / "school.json"
+            school_file.write_text(json.dumps(sample_school(classes=classes), ensure_ascii=False), encoding="utf-8")
+            seeded = subprocess.run(cli + ["seed", *where, "--from-json", str(school_file)],
+                                    capture_output=True, text=True, timeout=120)
+            if seeded.returncode:
+                raise RuntimeError(f"hub seed failed: {seeded.stderr.strip() or seeded.stdout.strip()}")
+            self.token = subprocess.run(cli + ["token", "create", *where], check=True,
+                                        capture_output=True, text=True, timeout=60).stdout.strip()
+        args = cli + ["serve", "--plain-http", *where, "--port", str(self.port)]
         if mqtt_port:
             args += ["--mqtt-host", "127.0.0.1", "--mqtt-port", str(mqtt_port)]
         if threads:
             args += ["--threads", str(threads)]
-        self.log = open(workdir / "hub.log", "wb")
+        self.log_path = workdir / ("hub.log" if seed else f"hub-{self.port}.log")
+        self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         try:
             wait_http(self.url + "/api/v1/time")

@@ -46,6 +46,9 @@ from drain import Hub  # noqa: E402  (the same hub process helper as bench/drain
 TIMEOUT = (5, 60)
 
 
+DAY = datetime(2026, 11, 24, 0, 0, tzinfo=timezone.utc)  # the school day the simulated records fall on
+
+
 class SimBoard:
     def __init__(self, index: int, room: str) -> None:
         from protocol.keys import generate_keypair
@@ -55,20 +58,20 @@ class SimBoard:
         self.key = generate_keypair()
         self.payloads: list[bytes] = []
         self.etag = ""
+        self.log = None  # the board's MemoryLog: a later day's batches continue its seq and checkpoints
         self.next = self.acked = self.attempts = 0  # next batch to send, records acked, retries so far
 
-    def seal_batches(self, batches: int, size: int, class_id: str | None) -> None:
+    def seal_batches(self, batches: int, size: int, class_id: str | None, day: datetime = DAY) -> None:
         """Each batch as a board uploads it: its records and the signed checkpoint at its last one."""
         from protocol import records as wire
         from protocol.memlog import MemoryLog
 
-        log = MemoryLog(self.id, self.key)
-        base = datetime(2026, 11, 24, 0, 0, tzinfo=timezone.utc)
+        log = self.log = self.log or MemoryLog(self.id, self.key)
         for _ in range(batches):
             first = len(log.records)
             for _ in range(size):
                 seq = len(log.records) + 1
-                at = base + timedelta(seconds=seq * 7 % 86_400)
+                at = day + timedelta(seconds=seq * 7 % 86_400)
                 if seq % 25:
                     kind, initiator, dur, data = "checkin", "student", 0, {"student": f"S1{seq % 45 + 1:03d}",
                                                                            "method": "card"}
@@ -78,6 +81,168 @@ class SimBoard:
                 log.add(kind, wire.format_time(at), initiator=initiator, class_id=class_id, duration_s=dur,
                         data=data, record_id=wire.uuid7(int(at.timestamp() * 1000)))
             self.payloads.append(wire.encode_batch(log.records[first:], log.checkpoint()))
+
+
+class Fleet:
+    """The board side of a load run: boards enroll, then sync as ``SyncService.cycle`` does, each to its hub URL.
+
+    A cycle is a conditional GET of the board's bundle (``If-None-Match``; the
+    first is unconditional), then up to ``batches_per_cycle`` of its batches
+    (None: all), oldest first, each a POST signed with the headers
+    ``edge/sync/client.py`` sends. At most ``threads`` cycles run at once. A 5xx
+    ends the cycle and the board backs off with the board's own full-jitter
+    ``Backoff``; a board in backoff holds no client thread.
+    """
+
+    def __init__(self, boards: list[SimBoard], url_of, threads: int, retries: int = 10, backoff_base: float = 1.0,
+                 batches_per_cycle: int | None = None) -> None:
+        self.boards, self.url_of, self.threads = boards, url_of, threads
+        self.retries, self.backoff_base, self.batches_per_cycle = retries, backoff_base, batches_per_cycle
+        self._local = threading.local()
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Fresh counters for the next run (the boards keep their logs, ETags and enrollment)."""
+        self.lat: dict[str, list[float]] = {"bundle 200": [], "bundle 304": [], "records": [], "failed (5xx)": []}
+        self.errors: list[str] = []
+        self.failures = {"bundle": 0, "records": 0}
+        self.backoff_slept = 0.0
+
+    def session(self):
+        import requests
+
+        if not hasattr(self._local, "http"):
+            self._local.http = requests.Session()
+        return self._local.http
+
+    def enroll(self, b: SimBoard, token: str) -> float:
+        from protocol.keys import public_text
+
+        body = {"board_id": b.id, "public_key": public_text(b.key), "name": b.id, "version": "bench",
+                "enrollment_token": token, "room": b.room}
+        t0 = time.perf_counter()
+        r = self.session().post(self.url_of(b) + "/api/v1/enroll", json=body, timeout=TIMEOUT)
+        r.raise_for_status()
+        if r.json().get("status") != "enrolled":
+            raise RuntimeError(f"{b.id} did not enroll: {r.text[:200]}")
+        return time.perf_counter() - t0
+
+    def enroll_all(self, token: str) -> list[float]:
+        """Every board through the board API; the latency of each."""
+        with ThreadPoolExecutor(min(self.threads, len(self.boards))) as pool:
+            return list(pool.map(lambda b: self.enroll(b, token), self.boards))
+
+    def signed(self, method: str, path: str, b: SimBoard, body: bytes = b"", extra: dict | None = None):
+        from protocol.auth import sign_request
+
+        headers = dict(extra or {})
+        headers.update(sign_request(b.key, b.id, method, path, body))
+        return self.session().request(method, self.url_of(b) + path, data=body or None, headers=headers,
+                                      timeout=TIMEOUT)
+
+    def _request(self, kind: str, method: str, path: str, b: SimBoard, body: bytes = b"", extra: dict | None = None,
+                 ok: tuple[int, ...] = (200,)):
+        """One timed request: (response, "", seconds), or (None, "retry" | "stop", seconds) with the failure counted."""
+        import requests
+
+        t0 = time.perf_counter()
+        try:
+            r = self.signed(method, path, b, body, extra)
+        except requests.RequestException:
+            r = None
+        took = time.perf_counter() - t0
+        if r is None or r.status_code >= 500:
+            with self.lock:
+                self.failures[kind] += 1
+                self.lat["failed (5xx)"].append(took)
+            return None, "retry", took
+        if r.status_code not in ok:
+            with self.lock:
+                self.errors.append(f"{b.id} {method} {kind} {r.status_code}: {r.text[:120]}")
+            return None, "stop", took
+        return r, "", took
+
+    def sync_cycle(self, b: SimBoard, deadline: float) -> str:
+        """One cycle: a conditional pull, then this board's next batches in order.
+
+        Returns ``done``, ``more`` (batches left for a later cycle), ``retry`` (a 5xx or a broken
+        connection: back off) or ``stop`` (a 4xx).
+        """
+        r, failed, took = self._request("bundle", "GET", f"/api/v1/boards/{b.id}/bundle", b,
+                                        extra={"If-None-Match": f'"{b.etag}"'} if b.etag else None, ok=(200, 304))
+        if failed:
+            return failed
+        if r.status_code == 200:
+            b.etag = r.headers.get("ETag", "").strip('"')
+            r.content  # noqa: B018 - read the body like the board does
+        with self.lock:
+            self.lat["bundle 200" if r.status_code == 200 else "bundle 304"].append(took)
+        path = f"/api/v1/boards/{b.id}/records"
+        last = len(b.payloads) if self.batches_per_cycle is None else min(len(b.payloads),
+                                                                          b.next + self.batches_per_cycle)
+        while b.next < last and time.monotonic() < deadline:
+            p, failed, took = self._request("records", "POST", path, b, b.payloads[b.next],
+                                            {"Content-Type": "application/gzip"})
+            if failed:
+                return failed
+            with self.lock:
+                self.lat["records"].append(took)
+                b.acked += len(p.json().get("acked", []))
+            b.next += 1
+        return "more" if b.next < len(b.payloads) else "done"
+
+    def run(self, time_limit: float) -> float:
+        """Every board syncs until its batches are sent (or ``time_limit`` s pass); the seconds it took.
+
+        Boards are independent: one that backs off must not hold a client thread, so backoff is a
+        schedule (a heap of "next cycle at"), and ``threads`` only bounds how many cycles run at once.
+        """
+        from edge.sync.service import Backoff
+
+        boards = self.boards
+        deadline = time.monotonic() + time_limit
+        ready = [(0.0, i) for i in range(len(boards))]
+        heapq.heapify(ready)
+        cond = threading.Condition()
+        unfinished = [len(boards)]
+        backoffs = [Backoff(base=self.backoff_base, rng=random.Random(i)) for i in range(len(boards))]
+
+        def worker() -> None:
+            while True:
+                with cond:
+                    while True:
+                        now = time.monotonic()
+                        if now > deadline or not unfinished[0]:
+                            cond.notify_all()
+                            return
+                        if ready and ready[0][0] <= now:
+                            _, i = heapq.heappop(ready)
+                            break
+                        cond.wait(min(0.5, ready[0][0] - now) if ready else 0.5)
+                b = boards[i]
+                outcome = self.sync_cycle(b, deadline)
+                with cond:
+                    if outcome == "more":  # its next sync: behind the boards already waiting
+                        heapq.heappush(ready, (time.monotonic(), i))
+                    elif outcome == "retry" and b.attempts < self.retries:
+                        b.attempts += 1
+                        delay = backoffs[i].next_delay()
+                        self.backoff_slept += delay
+                        heapq.heappush(ready, (time.monotonic() + delay, i))
+                    else:
+                        if outcome == "retry":
+                            self.errors.append(f"{b.id}: gave up after {self.retries} retries")
+                        unfinished[0] -= 1
+                    cond.notify_all()
+
+        start = time.perf_counter()
+        workers = [threading.Thread(target=worker, daemon=True) for _ in range(self.threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(time_limit + 120)
+        return time.perf_counter() - start
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -117,11 +282,6 @@ def main() -> None:
     if args.quick:
         args.boards, args.batches, args.batch_size, args.threads = 10, 2, 50, 4
 
-    import requests
-
-    from protocol.auth import sign_request
-    from protocol.keys import public_text
-
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up (finally below) on kill as on Ctrl-C
     load_before = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="classboard-hubload-"))
@@ -139,126 +299,11 @@ def main() -> None:
         seal_s = time.perf_counter() - start
         payload_bytes = sum(len(p) for b in boards for p in b.payloads)
 
-        local = threading.local()
-
-        def session() -> requests.Session:
-            if not hasattr(local, "http"):
-                local.http = requests.Session()
-            return local.http
-
-        def enroll(b: SimBoard) -> float:
-            body = {"board_id": b.id, "public_key": public_text(b.key), "name": b.id, "version": "bench",
-                    "enrollment_token": hub.token, "room": b.room}
-            t0 = time.perf_counter()
-            r = session().post(hub.url + "/api/v1/enroll", json=body, timeout=TIMEOUT)
-            r.raise_for_status()
-            if r.json().get("status") != "enrolled":
-                raise RuntimeError(f"{b.id} did not enroll: {r.text[:200]}")
-            return time.perf_counter() - t0
-
+        fleet = Fleet(boards, lambda b: hub.url, args.threads, args.retries, args.backoff_base)
         start = time.perf_counter()
-        with ThreadPoolExecutor(min(args.threads, args.boards)) as pool:
-            enroll_lat = list(pool.map(enroll, boards))
+        enroll_lat = fleet.enroll_all(hub.token)
         enroll_s = time.perf_counter() - start
         rss_idle, _ = hub_memory_kb(hub.proc.pid)
-
-        lat: dict[str, list[float]] = {"bundle 200": [], "bundle 304": [], "records": [], "failed (5xx)": []}
-        errors: list[str] = []
-        lock = threading.Lock()
-        deadline = time.monotonic() + args.time_limit
-
-        def signed(method: str, path: str, b: SimBoard, body: bytes = b"", extra: dict | None = None):
-            headers = dict(extra or {})
-            headers.update(sign_request(b.key, b.id, method, path, body))
-            return session().request(method, hub.url + path, data=body or None, headers=headers, timeout=TIMEOUT)
-
-        failures = {"bundle": 0, "records": 0}
-        backoff_slept = [0.0]
-
-        def sync_cycle(b: SimBoard) -> str:
-            """One cycle as SyncService.cycle runs it: a conditional pull, then this board's batches in order.
-
-            Returns ``done``, ``retry`` (a 5xx or a broken connection: back off) or ``stop`` (a 4xx).
-            """
-            path = f"/api/v1/boards/{b.id}/bundle"
-            t0 = time.perf_counter()
-            try:
-                r = signed("GET", path, b, extra={"If-None-Match": f'"{b.etag}"'} if b.etag else None)
-            except requests.RequestException:
-                r = None
-            took = time.perf_counter() - t0
-            if r is None or r.status_code >= 500:
-                with lock:
-                    failures["bundle"] += 1
-                    lat["failed (5xx)"].append(took)
-                return "retry"
-            if r.status_code not in (200, 304):
-                with lock:
-                    errors.append(f"{b.id} GET bundle {r.status_code}: {r.text[:120]}")
-                return "stop"
-            if r.status_code == 200:
-                b.etag = r.headers.get("ETag", "").strip('"')
-                r.content  # noqa: B018 - read the body like the board does
-            with lock:
-                lat["bundle 200" if r.status_code == 200 else "bundle 304"].append(took)
-            path = f"/api/v1/boards/{b.id}/records"
-            while b.next < len(b.payloads) and time.monotonic() < deadline:
-                t1 = time.perf_counter()
-                try:
-                    p = signed("POST", path, b, b.payloads[b.next], {"Content-Type": "application/gzip"})
-                except requests.RequestException:
-                    p = None
-                took = time.perf_counter() - t1
-                if p is None or p.status_code >= 500:
-                    with lock:
-                        failures["records"] += 1
-                        lat["failed (5xx)"].append(took)
-                    return "retry"
-                if p.status_code != 200:
-                    with lock:
-                        errors.append(f"{b.id} POST records {p.status_code}: {p.text[:120]}")
-                    return "stop"
-                with lock:
-                    lat["records"].append(took)
-                    b.acked += len(p.json().get("acked", []))
-                b.next += 1
-            return "done"
-
-        # Boards are independent: one that backs off must not hold a client thread, so backoff is a
-        # schedule (a heap of "next cycle at"), and --threads only bounds how many cycles run at once.
-        from edge.sync.service import Backoff
-
-        ready = [(0.0, i) for i in range(len(boards))]
-        heapq.heapify(ready)
-        cond = threading.Condition()
-        unfinished = [len(boards)]
-        backoffs = [Backoff(base=args.backoff_base, rng=random.Random(i)) for i in range(len(boards))]
-
-        def worker() -> None:
-            while True:
-                with cond:
-                    while True:
-                        now = time.monotonic()
-                        if now > deadline or not unfinished[0]:
-                            cond.notify_all()
-                            return
-                        if ready and ready[0][0] <= now:
-                            _, i = heapq.heappop(ready)
-                            break
-                        cond.wait(min(0.5, ready[0][0] - now) if ready else 0.5)
-                b = boards[i]
-                outcome = sync_cycle(b)
-                with cond:
-                    if outcome == "retry" and b.attempts < args.retries:
-                        b.attempts += 1
-                        delay = backoffs[i].next_delay()
-                        backoff_slept[0] += delay
-                        heapq.heappush(ready, (time.monotonic() + delay, i))
-                    else:
-                        if outcome == "retry":
-                            errors.append(f"{b.id}: gave up after {args.retries} retries")
-                        unfinished[0] -= 1
-                    cond.notify_all()
 
         peak_seen = [0]
         sampling = threading.Event()
@@ -272,14 +317,9 @@ def main() -> None:
 
         sampler = threading.Thread(target=sample_rss, daemon=True)
         sampler.start()
-        start = time.perf_counter()
-        workers = [threading.Thread(target=worker, daemon=True) for _ in range(args.threads)]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join(args.time_limit + 120)
+        elapsed = fleet.run(args.time_limit)
         acked = sum(b.acked for b in boards)
-        elapsed = time.perf_counter() - start
+        lat, errors, failures = fleet.lat, fleet.errors, fleet.failures
         sampling.set()
         sampler.join(2)
         rss_now, hwm = hub_memory_kb(hub.proc.pid)
@@ -305,7 +345,7 @@ def main() -> None:
                 print(f"    {name:<24} {len(values):6d} {statistics.median(values) * 1000:8.1f} "
                       f"{percentile(values, 95) * 1000:8.1f} {max(values) * 1000:8.1f}")
         print(f"  failed requests (5xx)      {failures['bundle']} bundle GETs, {failures['records']} record POSTs; "
-              f"backoff delays scheduled: {backoff_slept[0]:.0f} s in total")
+              f"backoff delays scheduled: {fleet.backoff_slept:.0f} s in total")
         print(f"hub RSS                      {rss_idle / 1024:.1f} MB after enrollment, "
               f"{peak_seen[0] / 1024:.1f} MB highest sampled, peak (VmHWM) {hwm / 1024:.1f} MB, "
               f"{rss_now / 1024:.1f} MB at the end")

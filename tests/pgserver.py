@@ -33,9 +33,10 @@ class PostgresServer:
         if bindir is None:
             raise RuntimeError("PostgreSQL server binaries not found; run scripts/setup.sh")
         self.bindir, self.port = bindir, _free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="classboard-pg-"))
-        self.data = self.root / "data"
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        # as root, not under $TMPDIR: a caller's private temp dir (mode 0700, root's) is closed to ``postgres``
+        self.root = Path(tempfile.mkdtemp(prefix="classboard-pg-", dir="/tmp" if self.as_user else None))
+        self.data = self.root / "data"
         if self.as_user:
             shutil.chown(self.root, "postgres")
             self.root.chmod(0o700)
