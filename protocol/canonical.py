@@ -42,8 +42,41 @@ def _check(value: Any, path: str) -> None:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+_SCALARS = frozenset((str, bool, type(None)))
+_MAX_INT = 2**53 - 1
+
+
+def _plain(value: Any) -> bool:
+    """True when ``value`` is encodable canonically; no path strings built (the common case of every record).
+
+    Exact types only (a subclass takes the slow path, whose checks decide), so it never passes what _check refuses.
+    """
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is int:
+        return -_MAX_INT <= value <= _MAX_INT
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            item_kind = type(item)
+            if item_kind in _SCALARS:
+                continue
+            if item_kind is int:
+                if not -_MAX_INT <= item <= _MAX_INT:
+                    return False
+            elif not _plain(item):
+                return False
+        return True
+    if kind is list:
+        return all(_plain(item) for item in value)
+    return False
+
+
 def canonical_bytes(value: Any) -> bytes:
-    _check(value, "$")
+    if not _plain(value):
+        _check(value, "$")  # names the path that cannot be encoded (or passes what _plain was too strict for)
     return _ENCODER.encode(value).encode("utf-8")
 
 

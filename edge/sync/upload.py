@@ -14,7 +14,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from protocol.records import WIRE_FIELDS, encode_columns
+from protocol.records import MAX_BATCH_RECORDS, WIRE_FIELDS, encode_columns
 
 from ..store import models as m
 from .client import HubClient, HubRefused
@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 _QUEUED = (f"SELECT r.id, r.seq, r.kind, r.at, r.class_id, r.initiator, r.duration_s, r.data "
            f"FROM {m.Outbox._meta.table_name} o JOIN {m.UsageRecord._meta.table_name} r ON r.id = o.record_id "
            f"ORDER BY o.seq LIMIT ?")
+_DELETE_ACKED = f"DELETE FROM {m.Outbox._meta.table_name} WHERE record_id = ?"
+# a batch is one stretch of the log (read_batch), so the outbox rows of its seqs are exactly its records
+_DELETE_RANGE = f"DELETE FROM {m.Outbox._meta.table_name} WHERE seq BETWEEN ? AND ?"
 
 
 @dataclass
@@ -69,7 +72,7 @@ def send_daily_checkpoint(board, client: HubClient) -> bool:
 
 def upload_once(board, client: HubClient, limit: int) -> tuple[int, int]:
     """Send one batch; returns (acked, still queued). Raises HubUnavailable to back off."""
-    batch = read_batch(board, limit)
+    batch = read_batch(board, min(limit, MAX_BATCH_RECORDS))  # the hub refuses a larger batch whole
     if not batch.ids:
         send_daily_checkpoint(board, client)
         return 0, 0
@@ -93,8 +96,11 @@ def upload_once(board, client: HubClient, limit: int) -> tuple[int, int]:
             acked = set()
     ids = [rid for rid in batch.ids if rid in acked]
     with board.db.atomic():
-        for start in range(0, len(ids), 500):
-            m.Outbox.delete().where(m.Outbox.record.in_(ids[start:start + 500])).execute()
+        # peewee's IN (...) builds its SQL id by id (half the board's drain): one range or one prepared statement
+        if ids and ids == batch.ids[:len(ids)]:  # the usual ack: a prefix of the batch, consecutive seqs
+            board.db.execute_sql(_DELETE_RANGE, (batch.seqs[0], batch.seqs[len(ids) - 1]))
+        else:
+            board.db.cursor().executemany(_DELETE_ACKED, [(rid,) for rid in ids])
         if len(ids) < len(batch.ids):
             m.Outbox.update(attempts=m.Outbox.attempts + 1).where(
                 m.Outbox.record.in_([rid for rid in batch.ids if rid not in acked])).execute()
