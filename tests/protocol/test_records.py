@@ -150,3 +150,46 @@ def test_the_schemas_describe_what_the_code_writes(tmp_path):
     witness.add_checkpoint("cb-test", log.checkpoint(), 0, [])
     assert not list(Draft202012Validator(schema("witness")).iter_errors(witness.export()))
     witness.close()
+
+
+def _columns(records: list[dict]) -> dict[str, list]:
+    return {f: [r[f] for r in records] for f in ("id", "kind", "at", "class_id", "initiator", "duration_s", "data")}
+
+
+def test_the_column_checks_seal_exactly_as_the_record_checks():
+    from protocol.records import _seal_columns, _seal_each
+    log = log_of(40)
+    log.add("attendance.session", format_time(datetime(2026, 11, 24, 2, tzinfo=timezone.utc)), class_id=None,
+            duration_s=86_400, data={"名单": ["S1", {"late": True, "n": None}], "k": -(2**53 - 1)})
+    columns = _columns(log.records)
+    fast = _seal_columns("cb-test", 1, len(log.records), columns)
+    assert fast is not None and fast == _seal_each("cb-test", 1, len(log.records), columns)
+    assert fast[0] == log.records
+
+
+@pytest.mark.parametrize("field,value,reason", [
+    ("id", "0190A000-0000-7000-8000-000000000000", "UUIDv7"), ("id", 7, "UUIDv7"),
+    ("kind", "nap", "kind"), ("kind", ["checkin"], "kind"), ("initiator", "robot", "initiator"),
+    ("class_id", 101, "class_id"), ("duration_s", True, "duration_s"), ("duration_s", 86_401, "duration_s"),
+    ("duration_s", 1.0, "duration_s"), ("at", "2026-13-24T01:00:00.000Z", "valid date"),
+    ("at", "2026-11-24 01:00:00.000Z", "RFC 3339"), ("data", {"x": 0.5}, "floats"), ("data", [], "object"),
+    ("data", {"x": "y" * 3000}, "larger than"), ("data", {"x": 2**60}, "interoperable"),
+])
+def test_a_bad_value_anywhere_leaves_the_column_checks_to_the_record_checks(field, value, reason):
+    from protocol.records import _seal_columns
+    log = log_of(6)
+    records = [dict(r) for r in log.records]
+    records[4][field] = value
+    assert _seal_columns("cb-test", 1, 6, _columns(records)) is None
+    body = {"v": 2, "board_id": "cb-test", "first_seq": 1, "count": 6, "checkpoint": "x", "columns": _columns(records)}
+    with pytest.raises(RecordError, match=rf"records\[4\]: .*{reason}"):
+        decode_batch(gzip.compress(json.dumps(body).encode()))
+
+
+def test_a_time_only_the_record_checks_take_is_still_taken():
+    """ISO week dates pass parse_time (fromisoformat): the column check must not refuse what the hub took before."""
+    from protocol.records import _seal_columns, _seal_each
+    records = [dict(r) for r in log_of(3).records]
+    records[1]["at"] = "2026-W48-2T01:00:00.000Z"
+    assert _seal_columns("cb-test", 1, 3, _columns(records)) is None
+    assert _seal_each("cb-test", 1, 3, _columns(records))[0][1]["at"] == "2026-W48-2T01:00:00.000Z"
