@@ -61,7 +61,9 @@ def format_time(moment: datetime) -> str:
     """RFC 3339 UTC with milliseconds and ``Z``: one spelling, so one hash."""
     if moment.tzinfo is None:
         raise RecordError("record times must be timezone-aware")
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    if moment.tzinfo is not timezone.utc:
+        moment = moment.astimezone(timezone.utc)
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" → "Z"
 
 
 def parse_time(text: str) -> datetime:

@@ -96,6 +96,21 @@ def test_canonical_bytes_ignore_key_order_and_round_trip(value):
     assert json.loads(canonical_bytes(value)) == value
 
 
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_canonical_bytes_are_the_sorted_compact_json_of_the_standard_encoder(value):
+    """The fast path (a C encoder built once, no path strings) writes what json.dumps writes with JCS's options."""
+    expected = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    assert canonical_bytes(value) == expected.encode("utf-8")
+
+
+@pytest.mark.parametrize("value,path", [({"a": [1, {"b": 0.5}]}, r"\$\.a\[1\]\.b"), ([{"x": 2**60}], r"\$\[0\]\.x"),
+                                        ({1: "k"}, "keys must be strings"), ({"s": {1, 2}}, r"\$\.s: set")])
+def test_values_json_cannot_hold_canonically_are_refused_with_their_path(value, path):
+    with pytest.raises(CanonicalError, match=path):
+        canonical_bytes(value)
+
+
 def test_floats_are_refused_with_a_path():
     with pytest.raises(CanonicalError, match=r"\$\.data\.t"):
         canonical_bytes({"data": {"t": 21.5}})
