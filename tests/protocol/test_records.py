@@ -208,3 +208,15 @@ def test_a_time_only_the_record_checks_take_is_still_taken():
     records[1]["at"] = "2026-W48-2T01:00:00.000Z"
     assert _seal_columns("cb-test", 1, 3, _columns(records)) is None
     assert _seal_each("cb-test", 1, 3, _columns(records))[0][1]["at"] == "2026-W48-2T01:00:00.000Z"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30)),
+       st.sampled_from([0, 8 * 60, -5 * 60, 5 * 60 + 45]))
+def test_format_time_is_utc_with_milliseconds_whatever_the_zone(moment, offset_min):
+    from datetime import timedelta
+    aware = moment.replace(tzinfo=timezone(timedelta(minutes=offset_min)))
+    utc = aware.astimezone(timezone.utc).replace(tzinfo=None)
+    assert format_time(aware) == utc.isoformat(timespec="milliseconds") + "Z"
+    with pytest.raises(RecordError):
+        format_time(moment)
