@@ -89,6 +89,7 @@ def check_drivers(cfg, hardware=None) -> list[Check]:
             status = WARN if backend == "none" and area == "camera" else OK
             checks.append(Check(area, status, f"{backend} ({reason})"))
     checks.append(check_audio(drivers))
+    checks.append(check_microphone(drivers))
     simulated = [s.kind for s in drivers.sensors if s.backend == "simulated"]
     listed = ", ".join(f"{s.kind}:{s.backend}" for s in drivers.sensors) or "none"
     if simulated:
@@ -114,7 +115,8 @@ def detected_lines(hw) -> list[str]:
     """What detection saw, one line per kind of part, so one photo of the screen tells support everything."""
     if hw is None:
         return ["nothing looked for: no driver is auto"]
-    cards = ", ".join(f"{c.index} {c.name}{'' if c.playback else ' (no playback)'}" for c in hw.sound_cards)
+    cards = ", ".join(f"{c.index} {c.name}{'' if c.playback else ' (no playback)'}{' (records)' if c.capture else ''}"
+                      for c in hw.sound_cards)
     return [f"sound cards: {cards or 'none'}",
             f"cameras: {', '.join(hw.cameras) or 'none'}",
             f"card readers: {', '.join(d for _, d in hw.card_readers) or 'none'}",
@@ -123,10 +125,31 @@ def detected_lines(hw) -> list[str]:
             f"screen: {hw.display} ({hw.display_reason})"]
 
 
-def check_audio(drivers, timeout_s: float = 10.0) -> Check:
-    """A board must be heard: the output is opened and given a moment of silence, which must not fail."""
+def _attempt(action, timeout_s: float) -> str | None:
+    """Run ``action`` in a thread for at most ``timeout_s``: None if it went through, else what went wrong.
+
+    A sound device can hang in its driver; a check must still come back and say so."""
     import threading
 
+    outcome: list[str] = []
+
+    def attempt() -> None:
+        try:
+            action()
+            outcome.append("")
+        except Exception as exc:  # noqa: BLE001 - any failure to open, write or read is the finding
+            outcome.append(f"{type(exc).__name__}: {exc}")
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if not outcome:
+        return f"did not answer within {timeout_s:g} s"
+    return outcome[0] or None
+
+
+def check_audio(drivers, timeout_s: float = 10.0) -> Check:
+    """A board must be heard: the output is opened and given a moment of silence, which must not fail."""
     if drivers.audio in ("none", "simulated"):
         return Check("audio", FAIL, f"no working audio output: {drivers.audio} ({drivers.why['audio']}); "
                                     "bells and broadcasts would be silent")
@@ -134,27 +157,37 @@ def check_audio(drivers, timeout_s: float = 10.0) -> Check:
         return Check("audio", FAIL, "pyaudio needs the Python module 'pyaudio', not installed")
     from drivers.audio import create_output
 
-    outcome: list[str] = []
-
-    def attempt() -> None:
+    def play() -> None:
         output = create_output(drivers.audio, drivers.audio_device or None)
         try:
             output.write(bytes(2 * output.rate // 20))  # 50 ms of silence
-            outcome.append("")
-        except Exception as exc:  # noqa: BLE001 - any failure to open or write is the finding
-            outcome.append(f"{type(exc).__name__}: {exc}")
         finally:
             output.close()
 
-    worker = threading.Thread(target=attempt, daemon=True)
-    worker.start()
-    worker.join(timeout_s)
     device = drivers.audio_device or "default device"
-    if not outcome:
-        return Check("audio", FAIL, f"{drivers.audio} ({device}) did not open within {timeout_s:g} s")
-    if outcome[0]:
-        return Check("audio", FAIL, f"{drivers.audio} ({device}) cannot play: {outcome[0]}")
+    problem = _attempt(play, timeout_s)
+    if problem:
+        return Check("audio", FAIL, f"{drivers.audio} ({device}) cannot play: {problem}")
     return Check("audio", OK, f"{drivers.audio} ({device}) plays ({drivers.why['audio']})")
+
+
+def check_microphone(drivers, timeout_s: float = 10.0) -> Check:
+    """A microphone is optional (without one the board offers no voice reply), but one that is there must record,
+    and a simulated one must never stand in on a board: a child would be "heard" saying a test tone."""
+    reason = drivers.why["microphone"]
+    if drivers.microphone == "simulated":
+        return Check("microphone", FAIL, f"simulated ({reason}): replies would be a test tone, not the child")
+    if drivers.microphone == "none":
+        return Check("microphone", WARN, f"none ({reason}): children cannot answer family messages by voice, "
+                                         "the reply button is not offered")
+    from drivers.audio.inputs import create_microphone
+
+    device = drivers.microphone_device or "default device"
+    problem = _attempt(lambda: create_microphone(drivers.microphone, drivers.microphone_device or None).record(0.2),
+                       timeout_s)
+    if problem:
+        return Check("microphone", FAIL, f"{drivers.microphone} ({device}) cannot record: {problem}")
+    return Check("microphone", OK, f"{drivers.microphone} ({device}) records ({reason})")
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""What hardware this computer has: sound cards, cameras, card readers, I2C sensors, a screen to switch.
+"""What hardware this computer has: sound cards (speaker, microphone), cameras, card readers, I2C sensors, a screen to switch.
 
 A board flashed from the generic image must use its real speaker and camera
 without anyone editing a file, so every driver defaults to ``auto`` and these
@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 NOT_CAMERAS = re.compile(r"codec|isp|hevc|rpivid|pispbe|decoder|encoder|jpeg|scaler|deinterlace|mem2mem", re.I)
 # USB card readers type like keyboards or show up as serial ports; their by-id names say what they are.
 READER_NAMES = re.compile(r"rfid|reader|card|nfc|id_ic|idic|mifare|hid_omnikey|acr122|sycreader|ic_reader", re.I)
+# Sound cards with a capture side that hears no room: ALSA's loopback and dummy drivers.
+NOT_MICROPHONES = re.compile(r"^(loopback|dummy)", re.I)
 # Known sensor addresses, and which kinds may answer there (the first that identifies wins).
 I2C_ADDRESSES: dict[int, tuple[str, ...]] = {0x76: ("bme280",), 0x77: ("bme280",), 0x44: ("sht4x", "sht31"),
                                              0x45: ("sht31",), 0x62: ("scd4x",), 0x61: ("scd30",), 0x23: ("bh1750",)}
@@ -33,6 +35,7 @@ class SoundCard:
     id: str
     name: str
     playback: bool  # has a playback PCM device node
+    capture: bool = False  # has a capture PCM device node: a microphone (or line in) is there
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,14 @@ class Hardware:
     def audio(self) -> str:
         return "pyaudio" if any(card.playback for card in self.sound_cards) else "none"
 
+    @property
+    def microphones(self) -> list[SoundCard]:
+        """Cards that can record sound from a room (a loopback or dummy card captures only what plays)."""
+        return [c for c in self.sound_cards if c.capture and not NOT_MICROPHONES.search(c.id)]
+
 
 def sound_cards(proc: Path = Path("/proc"), dev: Path = Path("/dev")) -> list[SoundCard]:
-    """ALSA's cards (``/proc/asound/cards``), each marked by whether it has a playback device."""
+    """ALSA's cards (``/proc/asound/cards``), each marked by whether it has a playback and a capture device."""
     try:
         text = (proc / "asound" / "cards").read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -70,7 +78,8 @@ def sound_cards(proc: Path = Path("/proc"), dev: Path = Path("/dev")) -> list[So
         index = int(match.group(1))
         next_line = text[match.end():].lstrip("\n").split("\n", 1)[0].strip()
         playback = any((dev / "snd").glob(f"pcmC{index}D*p"))
-        cards.append(SoundCard(index, match.group(2), next_line or match.group(3), playback))
+        capture = any((dev / "snd").glob(f"pcmC{index}D*c"))
+        cards.append(SoundCard(index, match.group(2), next_line or match.group(3), playback, capture))
     return cards
 
 

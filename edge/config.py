@@ -75,6 +75,8 @@ class DriversSection:
     camera: str = "auto"
     audio: str = "auto"
     audio_device: str = ""
+    microphone: str = "auto"  # a child's voice reply to a family message; none: the board offers no reply
+    microphone_device: str = ""  # a PortAudio input device index or name part; empty: the detected card
     card_reader: str = "auto"
     card_reader_device: str = ""
     sensors: str = "auto"  # with no [[sensors]] listed: auto probes I2C at the known addresses
@@ -130,13 +132,14 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "drivers.display": ("auto", "simulated", "wlr-randr", "xset", "cec", "backlight"),
     "drivers.camera": ("auto", "simulated", "none"),  # or a device path / index, checked below
     "drivers.audio": ("auto", "simulated", "pyaudio", "none"),
+    "drivers.microphone": ("auto", "simulated", "pyaudio", "none"),
     "drivers.card_reader": ("auto", "simulated", "evdev", "serial", "none"),
     "drivers.sensors": ("auto", "simulated", "none"),
     "drivers.gpio_backend": ("gpiozero", "gpiod"),
 }
 # The demo and the tests run without hardware: they say so, through the environment layer.
-SIMULATED_ENV = {f"CLASSBOARD_DRIVERS__{name}": "simulated" for name in ("DISPLAY", "CAMERA", "AUDIO", "CARD_READER",
-                                                                        "SENSORS")}
+SIMULATED_ENV = {f"CLASSBOARD_DRIVERS__{name}": "simulated" for name in ("DISPLAY", "CAMERA", "AUDIO", "MICROPHONE",
+                                                                        "CARD_READER", "SENSORS")}
 SENSOR_KINDS = ("bme280", "sht31", "sht4x", "scd4x", "scd30", "bh1750", "pms5003", "pir")
 POSITIVE = {"hub.pull_interval_s", "hub.batch_size", "ui.idle_timeout_s", "ui.notice_rotate_ms", "ui.port", "mqtt.port"}
 

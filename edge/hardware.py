@@ -1,7 +1,7 @@
 """Opening the drivers the board config names, with ``auto`` turned into what this board really has.
 
 A board flashed from the generic image has every driver on ``auto``: the
-speaker it has, the camera it has, the card reader and I2C sensors plugged in.
+speaker and microphone it has, the camera it has, the card reader and I2C sensors plugged in.
 ``simulated`` is used only where the config (the demo, the tests) says so.
 Detection runs once per process, and only when some driver is ``auto``.
 """
@@ -27,6 +27,8 @@ class Drivers:
 
     audio: str
     audio_device: str
+    microphone: str
+    microphone_device: str
     camera: str
     card_reader: str
     card_reader_device: str
@@ -36,7 +38,8 @@ class Drivers:
 
     def simulated(self) -> list[str]:
         """The drivers that are simulated (on a board: each one is a problem)."""
-        names = [n for n in ("audio", "camera", "card_reader", "display") if getattr(self, n) == "simulated"]
+        names = [n for n in ("audio", "microphone", "camera", "card_reader", "display")
+                 if getattr(self, n) == "simulated"]
         return names + [f"sensor {s.kind}" for s in self.sensors if s.backend == "simulated"]
 
 
@@ -48,7 +51,7 @@ def detected() -> Hardware:
 
 def auto_wanted(config: BoardConfig) -> bool:
     d = config.drivers
-    return "auto" in (d.audio, d.camera, d.card_reader, d.display) or (d.sensors == "auto" and not config.sensors)
+    return "auto" in (d.audio, d.microphone, d.camera, d.card_reader, d.display) or (d.sensors == "auto" and not config.sensors)
 
 
 def resolve(config: BoardConfig, hardware: Hardware | None = None) -> Drivers:
@@ -68,6 +71,8 @@ def resolve(config: BoardConfig, hardware: Hardware | None = None) -> Drivers:
             audio, why["audio"] = "pyaudio", "sound cards: " + ", ".join(f"{c.index} {c.name}" for c in playable)
     else:
         why["audio"] = "set in config"
+
+    microphone, microphone_device = _microphone(d, hw, why)
 
     camera = d.camera
     if camera == "auto":
@@ -101,7 +106,24 @@ def resolve(config: BoardConfig, hardware: Hardware | None = None) -> Drivers:
                           (", ".join(f"{s.kind}@{s.bus}:0x{s.address:02x}" for s in hw.i2c_sensors) or "no known chip"))
     else:
         why["sensors"] = f"{d.sensors} in config: only the [[sensors]] listed, and none are"
-    return Drivers(audio, audio_device, camera, reader, reader_device, display, sensors, why)
+    return Drivers(audio, audio_device, microphone, microphone_device, camera, reader, reader_device, display,
+                   sensors, why)
+
+
+def _microphone(d, hw: Hardware, why: dict[str, str]) -> tuple[str, str]:
+    """``auto``: the first card that records a room, by its ALSA card number (PortAudio names it ``(hw:N,0)``)."""
+    if d.microphone != "auto":
+        why["microphone"] = "set in config"
+        return d.microphone, d.microphone_device
+    cards = hw.microphones
+    if not cards:
+        why["microphone"] = "no sound card with a capture device (/proc/asound/cards, /dev/snd/pcmC*c)"
+        return "none", ""
+    if importlib.util.find_spec("pyaudio") is None:
+        why["microphone"] = f"sound card {cards[0].name} records, but PyAudio is not installed"
+        return "none", ""
+    why["microphone"] = f"sound card {cards[0].index} {cards[0].name} records"
+    return "pyaudio", d.microphone_device or f"(hw:{cards[0].index},"
 
 
 def resolved(config: BoardConfig) -> Drivers:
@@ -126,6 +148,14 @@ def open_sensors(config: BoardConfig) -> list[tuple[SensorEntry, Sensor]]:
             continue
         opened.append((entry, sensor))
     return opened
+
+
+def open_microphone(config: BoardConfig):
+    """The board's microphone (drivers/audio/inputs.py); a board without one gets one that refuses, never a fake."""
+    from drivers.audio.inputs import create_microphone
+
+    drivers = resolved(config)
+    return create_microphone(drivers.microphone, drivers.microphone_device or None)
 
 
 def open_display(config: BoardConfig):

@@ -43,12 +43,20 @@ def install_jobs(board) -> dict[str, object]:
 
     board.scheduler.add("sensor-summary", every(timedelta(hours=1)), summarise, grace=timedelta(hours=1))
 
+    install_log_checkpoint(board)
+
     screen = ScreenPower(open_display(board.config), board.clock, board.zone, board.settings, board.calendar)
     screen.apply()
     board.scheduler.add("screen", lambda t: screen.next_change(t), lambda _at: screen.apply(),
                         grace=timedelta(hours=12))
 
     return {"air": air, "screen": screen, "sensors": opened}
+
+
+def install_log_checkpoint(board) -> None:
+    """The daily signed checkpoint of the usage log, online or not (checked hourly; edge/services/board_log.py)."""
+    board.scheduler.add("log-checkpoint", every(timedelta(hours=1)), lambda _at: board.log.sign_if_due(),
+                        grace=timedelta(hours=1))
 
 
 def _schedule_id(board) -> str:

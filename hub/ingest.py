@@ -8,6 +8,11 @@ consistent with every earlier one by construction, because the earlier leaves
 are the ones the hub already holds. Records the hub already has (a retry after
 a lost ack) are acked again once their leaf hashes match what is stored; a
 different record at a held position is a fork and refuses the whole batch.
+
+A batch may also carry earlier checkpoints the hub has not had (those the
+board signed daily while offline): each must be the board's and give the root
+of the log at its size, or the whole batch is refused; they are kept with the
+batch in the same transaction, so the evidence holds every one of them.
 """
 from __future__ import annotations
 
@@ -84,14 +89,29 @@ def _keep(board_id: str, point: Checkpoint, now: datetime) -> None:
                                text=point.text, received_at=now)
 
 
+def _extend_noting(frontier: Frontier, leaves: list[bytes], sizes: set[int]) -> dict[int, bytes]:
+    """Append ``leaves``; the roots on the way at each of ``sizes`` the frontier passes."""
+    roots, done, start = {}, 0, frontier.size
+    for size in sorted(s for s in sizes if start < s <= start + len(leaves)):
+        frontier.extend(leaves[done:size - start])
+        done = size - start
+        roots[size] = frontier.root()
+    frontier.extend(leaves[done:])
+    return roots
+
+
 def ingest_batch(board: Board, payload: bytes, max_bytes: int) -> IngestResult:
-    records, text, data = decode_batch_for_store(payload, max_bytes=max_bytes)  # RecordError → 400 at the caller
+    records, text, data, history = decode_batch_for_store(payload, max_bytes=max_bytes)  # RecordError → 400
     if records[0]["board_id"] != board.id:
         raise RecordError(f"batch is for board {records[0]['board_id']!r}, not {board.id!r}")
     point = _checkpoint(board, text)
     if point.size != records[-1]["seq"]:
         raise RecordError(f"the checkpoint covers {point.size} records but the batch ends at seq "
                           f"{records[-1]['seq']}")
+    earlier = [_checkpoint(board, t) for t in history]
+    for old in earlier:
+        if old.size > point.size:
+            raise RecordError(f"an earlier checkpoint covers {old.size} records, beyond the batch's {point.size}")
     result = IngestResult(checkpoint=point)
     with write_transaction():
         head = _lock_head(board.id)
@@ -111,11 +131,18 @@ def ingest_batch(board: Board, payload: bytes, max_bytes: int) -> IngestResult:
         if fresh and fresh[0]["seq"] != size + 1:
             raise ChainGap(f"batch starts at seq {fresh[0]['seq']} but the hub holds up to {size}")
         frontier = Frontier.from_text(head.log_frontier)
-        frontier.extend(bytes.fromhex(r["hash"]) for r in fresh)
+        roots = _extend_noting(frontier, [bytes.fromhex(r["hash"]) for r in fresh], {p.size for p in earlier})
         root = frontier.root() if fresh else _root_at(board.id, head, point.size)
         if root != point.root:
             raise LogConflict(f"the board signed root {point.root.hex()[:16]}… for {point.size} records, but the "
                               f"records give {root.hex()[:16]}…: a record was altered, dropped or reordered")
+        before = {p.size for p in earlier if p.size < size}  # sizes the hub held already: one pass over them
+        if before:
+            roots |= _extend_noting(Frontier(), stored_leaves(board.id, max(before)), before)
+        for old in earlier:
+            if (roots.get(old.size) or _root_at(board.id, head, old.size)) != old.root:
+                raise LogConflict(f"the board's checkpoint of {old.size} records (signed {old.time}) does not "
+                                  "match the log the hub holds with this batch: the log has forked")
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         skip = len(records) - len(fresh)
         # the times passed decode's checks (parse_time's shape and date); naive UTC as the column holds them
@@ -128,6 +155,8 @@ def ingest_batch(board: Board, payload: bytes, max_bytes: int) -> IngestResult:
             size = frontier.size
             Board.update(last_seq=size, last_hash=root.hex(), log_frontier=frontier.to_text(),
                          last_sync=now).where(Board.id == board.id).execute()
+        for old in earlier:
+            _keep(board.id, old, now)
         _keep(board.id, point, now)
         result.acked += [r[0] for r in rows]
     result.last_seq, result.last_hash = size, (root.hex() if rows else head.last_hash)

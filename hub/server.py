@@ -10,7 +10,9 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-MAX_BODY = 8 * 1024 * 1024
+# the largest body any route takes (a district's evidence archive, hub/district/evidence.py); every route keeps
+# its own lower limit (Flask's MAX_CONTENT_LENGTH, raised per route for media and archives)
+MAX_BODY = (1 << 30) + (1 << 20)
 
 
 def run(app, host: str, port: int, threads: int, tls: tuple[Path, Path] | None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
-from edge.services.family_messages import HeldDuringLesson
+from edge.services.family_messages import HeldDuringLesson, MicrophoneError
 
 family = Blueprint("family", __name__, url_prefix="/family")
 
@@ -59,14 +59,17 @@ def open_message(message_id: str):
 
 @family.post("/reply/<message_id>")
 def reply(message_id: str):
+    """Records the child's answer with the board's microphone (the request lasts as long as the recording)."""
     try:
-        rid = _board().family().reply(message_id, _student(), float(request.form.get("seconds", 5)))
+        rid = _board().family().reply(message_id, _student(), request.form.get("seconds", "5"))
     except KeyError:
         return jsonify(error="no such message"), 404
-    except ValueError:
-        return jsonify(error="seconds must be a number"), 400
+    except ValueError as exc:
+        return jsonify(error=str(exc)), 400
     except HeldDuringLesson as exc:
         return _held(exc)
+    except MicrophoneError as exc:
+        return jsonify(error=f"现在不能录音 / Cannot record now: {exc}"), 503
     return jsonify(id=rid), 201
 
 

@@ -1,4 +1,4 @@
-"""Teacher mode (log in, roll call, week summary) and admin mode (device facts, tests)."""
+"""Teacher mode (log in, roll call, week summary, family messages in a lesson) and admin mode (device facts, tests)."""
 from __future__ import annotations
 
 import hmac
@@ -39,7 +39,10 @@ def roll_call_or_pin():
 
 def _roster_page(board, active, initial: dict[str, str] | None = None, scan=None, error: str = "", method="grid"):
     roster = board.rollcall.roster(board.class_id) if board.class_id else []
-    return render_template("attendance.html", teacher=active, roster=roster, statuses=STATUSES,
+    allowance = board.family().allowance()
+    family = None if allowance is None else {"until": allowance[0].astimezone(board.zone).strftime("%H:%M"),
+                                             "allowed": allowance[1]}
+    return render_template("attendance.html", teacher=active, roster=roster, statuses=STATUSES, family=family,
                            summary=board.rollcall.week_summary(board.class_id) if board.class_id else [],
                            saved=request.args.get("saved", ""), initial=initial or {}, scan=scan, error=error,
                            method=method, camera="capture_frame" in current_app.config["HOOKS"])
@@ -123,6 +126,19 @@ def save_attendance():
     summary = "，".join(f"{_t()(s)} {counts[s]}" for s in STATUSES)
     board.teachers.touch()
     return redirect(url_for("teacher.index", saved=_t()("saved", summary=summary)))
+
+
+@teacher.post("/teacher/family/allow")
+def allow_family_messages():
+    """The teacher lets the class read family messages for the rest of this lesson (issue #16)."""
+    board = _board()
+    if board.teachers.active() is None:
+        return redirect(url_for("teacher.index"))
+    board.teachers.touch()
+    until = board.family().allow_during_lesson()
+    said = _t()("family_allowed", time=until.astimezone(board.zone).strftime("%H:%M")) if until else \
+        _t()("family_no_lesson")
+    return redirect(url_for("teacher.index", saved=said))
 
 
 @teacher.post("/teacher/logout")
@@ -238,7 +254,7 @@ def device_facts():
              "hub": get_setting("sync.hub_url") or board.config.hub.url or "—",
              "last_sync": get_setting("sync.last_ok_at") or _t()("never"), "outbox": board.usage.outbox_depth(),
              "addresses": ", ".join(_addresses()) or "—"}
-    drivers = {k: getattr(board.config.drivers, k) for k in ("display", "camera", "audio", "card_reader")}
+    drivers = {k: getattr(board.config.drivers, k) for k in ("display", "camera", "audio", "microphone", "card_reader")}
     face = _faces(board).status(board.class_id)
     drivers["face"] = face.reason_zh if current_app.config["LANG"] == "zh-CN" else face.reason_en
     return render_template("admin.html", facts=facts, drivers=drivers, claim=claim, qr=qr,

@@ -6,6 +6,9 @@ The text a board signs (and shows as a QR code on its admin screen)::
     1234                                    tree size (records in the log)
     Yf3…base64 root hash…=                  RFC 9162 root hash, standard base64
     time 2026-12-01T21:05:26.000Z           extension line: when the board signed it
+    held 1300                               extension line, only when the log already held more
+                                            records than the tree size at that time (a batch's
+                                            checkpoint signed after the log grew past it)
 
     — classboard/board/cb-1a2b3c4d5e6f AbCdEf…   key ID (4 bytes) || Ed25519 signature, base64
 
@@ -60,6 +63,12 @@ class Checkpoint:
     root: bytes
     time: str
     text: str  # the whole signed note, byte for byte as signed
+    held: int = 0  # records the log held when signed (its ``held`` line; the tree size when there is none)
+
+    @property
+    def log_held(self) -> int:
+        """How many records the board's log held at ``time``: those after entered the log later."""
+        return max(self.held, self.size)
 
     @property
     def board_id(self) -> str:
@@ -70,11 +79,15 @@ class Checkpoint:
         return self.text.split("\n\n", 1)[0] + "\n"
 
 
-def sign_checkpoint(key: Ed25519PrivateKey, board_id: str, size: int, root: bytes, at: datetime) -> str:
+def sign_checkpoint(key: Ed25519PrivateKey, board_id: str, size: int, root: bytes, at: datetime,
+                    held: int | None = None) -> str:
+    """``held``: the records the log holds now, when signing for an earlier ``size`` (protocol/timebounds.py)."""
     from .records import format_time
 
     origin = origin_for(board_id)
     body = f"{origin}\n{size}\n{base64.b64encode(root).decode()}\ntime {format_time(at)}\n"
+    if held is not None and held > size:
+        body += f"held {held}\n"
     sig = base64.b64encode(key_id(origin, key) + key.sign(body.encode("utf-8"))).decode()
     return f"{body}\n{DASH}{origin} {sig}\n"
 
@@ -104,6 +117,9 @@ def parse_checkpoint(text: str) -> tuple[Checkpoint, list[tuple[str, bytes]]]:
     if len(root) != 32:
         raise CheckpointError("root hash is not 32 bytes of base64")
     times = [e[5:] for e in extensions if e.startswith("time ")]
+    helds = [e[5:] for e in extensions if e.startswith("held ")]
+    if helds and (not helds[0].isdigit() or int(helds[0]) < int(size_text)):
+        raise CheckpointError(f"held {helds[0]!r} is not a record count at least the tree size")
     signatures = []
     for line in sigs[:-1].split("\n"):
         if not line.startswith(DASH) or line.count(" ") != 2:
@@ -116,7 +132,8 @@ def parse_checkpoint(text: str) -> tuple[Checkpoint, list[tuple[str, bytes]]]:
         if len(raw) < 5:
             raise CheckpointError("a signature is shorter than its key ID")
         signatures.append((name, raw))
-    point = Checkpoint(origin, int(size_text), root, times[0] if times else "", text)
+    point = Checkpoint(origin, int(size_text), root, times[0] if times else "", text,
+                       int(helds[0]) if helds else 0)
     return point, signatures
 
 

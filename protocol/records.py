@@ -18,7 +18,7 @@ import re
 import time
 import zlib
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Sequence
 
 from .canonical import CanonicalError, canonical_bytes
 from .merkle import leaf_hash
@@ -38,6 +38,7 @@ WIRE_FIELDS = ("id", "kind", "at", "class_id", "initiator", "duration_s", "data"
 MAX_BATCH_RECORDS = 5000
 MAX_BATCH_BYTES = 2 * 1024 * 1024  # compressed
 MAX_BATCH_EXPANDED = 16 * 1024 * 1024
+MAX_BATCH_CHECKPOINTS = 1000  # earlier checkpoints riding along: a board offline for a school year signs ~365
 MAX_DATA_BYTES = 2048
 
 
@@ -170,7 +171,7 @@ def seal_parts(rec: dict[str, Any], *, own: bool = False) -> tuple[bytes, bytes]
     return leaf_hash(_checked_leaf_bytes(rec, data)), data
 
 
-def encode_batch(records: list[dict[str, Any]], checkpoint: str) -> bytes:
+def encode_batch(records: list[dict[str, Any]], checkpoint: str, history: Sequence[str] = ()) -> bytes:
     """Upload form: gzip of one JSON document, columns per field, and the board's checkpoint.
 
     ``board_id`` is said once and ``seq`` only for the first record (the rest
@@ -178,7 +179,9 @@ def encode_batch(records: list[dict[str, Any]], checkpoint: str) -> bytes:
     (every record's ``id``, then every ``kind``, ...) compress better than rows
     because like values sit together. ``checkpoint`` is the board's signed
     checkpoint at the batch's last record: the hub stores the batch only if the
-    log with these records has exactly that root.
+    log with these records has exactly that root. ``history``: earlier
+    checkpoints of at most the batch's last seq the hub has not had yet (those
+    the board signed daily while offline), each checked against the log too.
     """
     if not records:
         raise RecordError("an upload batch needs at least one record")
@@ -186,16 +189,19 @@ def encode_batch(records: list[dict[str, Any]], checkpoint: str) -> bytes:
     if [r["seq"] for r in records] != list(range(first, first + len(records))):
         raise RecordError("a batch's records must be consecutive in seq")
     return encode_columns(records[0]["board_id"], first, {f: [r[f] for r in records] for f in WIRE_FIELDS[:-1]},
-                          [canonical_bytes(r["data"]).decode("utf-8") for r in records], checkpoint)
+                          [canonical_bytes(r["data"]).decode("utf-8") for r in records], checkpoint, history)
 
 
 def encode_columns(board_id: str, first_seq: int, columns: dict[str, list[Any]], data_json: list[str],
-                   checkpoint: str) -> bytes:
+                   checkpoint: str, history: Sequence[str] = ()) -> bytes:
     """encode_batch from columns as a store holds them: ``data_json`` is each record's data as JSON text,
     spliced in unparsed (the board's outbox keeps it canonical), so a drain never decodes and re-encodes it."""
     dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
     parts = ['{"v":', str(VERSION), ',"board_id":', dumps(board_id), ',"first_seq":', str(first_seq),
-             ',"count":', str(len(data_json)), ',"checkpoint":', dumps(checkpoint), ',"columns":{']
+             ',"count":', str(len(data_json)), ',"checkpoint":', dumps(checkpoint)]
+    if history:
+        parts += [',"checkpoints":', dumps(list(history))]
+    parts.append(',"columns":{')
     for f in WIRE_FIELDS[:-1]:
         parts += [dumps(f), ":", dumps(columns[f]), ","]
     parts += ['"data":[', ",".join(data_json), "]}}"]
@@ -205,13 +211,14 @@ def encode_columns(board_id: str, first_seq: int, columns: dict[str, list[Any]],
 def decode_batch(payload: bytes, *, max_records: int = MAX_BATCH_RECORDS,
                  max_bytes: int = MAX_BATCH_BYTES) -> tuple[list[dict[str, Any]], str]:
     """Full records (with ``board_id``, ``seq`` and ``hash``) and the checkpoint text, or RecordError."""
-    records, checkpoint, _ = decode_batch_for_store(payload, max_records=max_records, max_bytes=max_bytes)
+    records, checkpoint, _, _ = decode_batch_for_store(payload, max_records=max_records, max_bytes=max_bytes)
     return records, checkpoint
 
 
 def decode_batch_for_store(payload: bytes, *, max_records: int = MAX_BATCH_RECORDS,
-                           max_bytes: int = MAX_BATCH_BYTES) -> tuple[list[dict[str, Any]], str, list[str]]:
-    """decode_batch, plus each record's data as canonical JSON text (what a store keeps), computed once."""
+                           max_bytes: int = MAX_BATCH_BYTES) -> tuple[list[dict[str, Any]], str, list[str], list[str]]:
+    """decode_batch, plus each record's data as canonical JSON text (what a store keeps), computed once, and
+    the earlier checkpoints riding along (``checkpoints``, possibly none)."""
     if len(payload) > max_bytes:
         raise RecordError(f"batch is {len(payload)} bytes; the limit is {max_bytes}")
     try:
@@ -235,6 +242,10 @@ def decode_batch_for_store(payload: bytes, *, max_records: int = MAX_BATCH_RECOR
         raise RecordError("batch needs board_id")
     if not isinstance(body.get("checkpoint"), str):
         raise RecordError("batch needs the board's signed checkpoint (text)")
+    history = body.get("checkpoints", [])
+    if not isinstance(history, list) or len(history) > MAX_BATCH_CHECKPOINTS or \
+            not all(isinstance(t, str) for t in history):
+        raise RecordError(f"checkpoints must be a list of at most {MAX_BATCH_CHECKPOINTS} checkpoint texts")
     columns = body["columns"]
     for f in WIRE_FIELDS:
         if not isinstance(columns.get(f), list) or len(columns[f]) != count:
@@ -242,7 +253,7 @@ def decode_batch_for_store(payload: bytes, *, max_records: int = MAX_BATCH_RECOR
     sealed = _seal_columns(board, first, count, columns)
     if sealed is None:  # some value failed a whole-column check: the record-by-record checks name which and why
         sealed = _seal_each(board, first, count, columns)
-    return sealed[0], body["checkpoint"], sealed[1]
+    return sealed[0], body["checkpoint"], sealed[1], history
 
 
 def _seal_each(board: str, first: int, count: int, columns: dict[str, list]) -> tuple[list[dict], list[str]]:

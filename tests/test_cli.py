@@ -18,18 +18,20 @@ ALSA_FILE_PCM = 'pcm.!default {{ type file slave.pcm "nullsink" file "{path}" fo
 
 
 def test_doctor_passes_a_board_whose_speaker_plays(tmp_path):
-    """Real audio (PortAudio into an ALSA file PCM), no simulated driver: every check passes."""
+    """Real audio (PortAudio into an ALSA file PCM, and recording from it), no simulated driver: every check passes."""
     import os
     conf = tmp_path / "asound.conf"
     conf.write_text(ALSA_FILE_PCM.format(path=tmp_path / "speaker.raw"))
     env = dict(os.environ, CLASSBOARD_BOARD__DATA_DIR=str(tmp_path), ALSA_CONFIG_PATH=str(conf),
-               CLASSBOARD_DRIVERS__AUDIO="pyaudio", CLASSBOARD_DRIVERS__DISPLAY="cec",
+               CLASSBOARD_DRIVERS__AUDIO="pyaudio", CLASSBOARD_DRIVERS__MICROPHONE="pyaudio",
+               CLASSBOARD_DRIVERS__DISPLAY="cec",
                CLASSBOARD_DRIVERS__CAMERA="/dev/video0", CLASSBOARD_DRIVERS__CARD_READER="none",
                CLASSBOARD_DRIVERS__SENSORS="none")
     result = run("doctor", env=env)
     assert result.returncode == 0, result.stdout
     assert "config" in result.stdout and "0 failed" in result.stdout
     assert "pyaudio (default device) plays" in result.stdout
+    assert "pyaudio (default device) records" in result.stdout
     assert (tmp_path / "speaker.raw").stat().st_size > 0  # the silence really went through ALSA
 
 
@@ -38,7 +40,7 @@ def test_doctor_fails_a_board_with_simulated_drivers_naming_each(tmp_path):
     from edge.config import SIMULATED_ENV
     result = run("doctor", env=dict(os.environ, **SIMULATED_ENV, CLASSBOARD_BOARD__DATA_DIR=str(tmp_path)))
     assert result.returncode == 1
-    for area in ("display", "camera", "card reader"):
+    for area in ("display", "camera", "card reader", "microphone"):
         assert f"{area:<12} simulated" in result.stdout
     assert "no working audio output: simulated" in result.stdout
 

@@ -55,19 +55,12 @@ class PyAudioOutput(AudioOutput):
         import pyaudio
 
         self._pa = pyaudio.PyAudio()
-        index = None
-        if isinstance(self.device, int) or (isinstance(self.device, str) and self.device.isdigit()):
-            index = int(self.device)
-        elif self.device:
-            for i in range(self._pa.get_device_count()):
-                info = self._pa.get_device_info_by_index(i)
-                if self.device.lower() in info["name"].lower() and info["maxOutputChannels"] > 0:
-                    index = i
-                    break
-            else:
-                self._pa.terminate()
-                self._pa = None
-                raise OSError(f"no audio output device matching {self.device!r}")
+        try:
+            index = device_index(self._pa, self.device, "output")
+        except OSError:
+            self._pa.terminate()
+            self._pa = None
+            raise
         self._stream = self._pa.open(format=pyaudio.paInt16, channels=1, rate=self.rate, output=True,
                                      output_device_index=index, frames_per_buffer=self.block_frames)
 
@@ -84,6 +77,21 @@ class PyAudioOutput(AudioOutput):
                 action()
             except Exception:  # noqa: BLE001 - a broken device must still let go, so it can be reopened
                 pass
+
+
+def device_index(pa, device: str | int | None, direction: str) -> int | None:
+    """PortAudio's index for ``device`` (an index, or part of a name, case-insensitive) that has ``direction``
+    ("output" or "input") channels; None: the default device. ``OSError`` when no device matches."""
+    if isinstance(device, int) or (isinstance(device, str) and device.isdigit()):
+        return int(device)
+    if not device:
+        return None
+    channels = "maxOutputChannels" if direction == "output" else "maxInputChannels"
+    for i in range(pa.get_device_count()):
+        info = pa.get_device_info_by_index(i)
+        if device.lower() in info["name"].lower() and info[channels] > 0:
+            return i
+    raise OSError(f"no audio {direction} device matching {device!r}")
 
 
 class NullOutput(AudioOutput):

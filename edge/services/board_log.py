@@ -6,6 +6,13 @@ kept with the Merkle frontier it was computed from, so the checkpoint for any
 later size costs only the leaves added since, read from the stored leaf hashes.
 The newest one is what the admin screen and ``classboard board checkpoint``
 show as text and QR code, for a reviewer to photograph.
+
+The daily one is signed by a scheduler job whether or not the hub is
+reachable (``sign_if_due``, edge/jobs.py), and every checkpoint is kept until
+the hub has it (``unsent``/``mark_sent``): a board offline for weeks hands
+over one checkpoint per day, and each bounds the dates of the records before
+and after it (protocol/timebounds.py), so a record added later with an old
+date shows.
 """
 from __future__ import annotations
 
@@ -57,6 +64,26 @@ class BoardLog:
                 self._sign(size)
             return m.LogCheckpoint.get(m.LogCheckpoint.size == size)
 
+    def sign_if_due(self) -> bool:
+        """The daily checkpoint, online or not: sign the whole log when the newest checkpoint is a day old."""
+        if not self.due() or not self.size():
+            return False
+        self.latest(refresh=True)
+        return True
+
+    def unsent(self, upto: int | None = None) -> list[str]:
+        """Checkpoints the hub does not have yet, smallest first (only those of at most ``upto`` records)."""
+        query = m.LogCheckpoint.select(m.LogCheckpoint.text).where(m.LogCheckpoint.sent_at.is_null())
+        if upto is not None:
+            query = query.where(m.LogCheckpoint.size <= upto)
+        return [t for (t,) in query.order_by(m.LogCheckpoint.size).tuples()]
+
+    def mark_sent(self, texts: list[str]) -> None:
+        """The hub took these (by text: one of the same size signed meanwhile is still to send)."""
+        now = self._now_naive()
+        for start in range(0, len(texts), 200):
+            m.LogCheckpoint.update(sent_at=now).where(m.LogCheckpoint.text.in_(texts[start:start + 200])).execute()
+
     def due(self) -> bool:
         """True when the newest checkpoint is older than a day (the daily heartbeat to hub and witness)."""
         newest = m.LogCheckpoint.select(fn.MAX(m.LogCheckpoint.signed_at)).scalar()
@@ -69,7 +96,11 @@ class BoardLog:
         return fingerprint(self.key)
 
     def _sign(self, size: int) -> str:
-        """Grow the nearest earlier frontier to ``size`` leaves, sign, and keep (replacing one of that size)."""
+        """Grow the nearest earlier frontier to ``size`` leaves, sign, and keep (replacing one of that size).
+
+        Signed for an earlier size than the log holds, the note says how many records the log held
+        (its ``held`` line): the records after ``size`` were written before this time, not after.
+        """
         base = m.LogCheckpoint.select().where(m.LogCheckpoint.size <= size).order_by(
             m.LogCheckpoint.size.desc()).first()
         frontier = Frontier.from_text(base.frontier) if base else Frontier()
@@ -79,7 +110,7 @@ class BoardLog:
                 raise ValueError(f"the log has fewer than {size} records")
             frontier.extend(hashes)
         now = utc(self.clock.now())
-        text = sign_checkpoint(self.key, self.board_id, size, frontier.root(), now)
+        text = sign_checkpoint(self.key, self.board_id, size, frontier.root(), now, held=self.size())
         m.LogCheckpoint.replace(size=size, frontier=frontier.to_text(), text=text,
                                 signed_at=now.replace(tzinfo=None)).execute()
         return text

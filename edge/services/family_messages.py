@@ -14,18 +14,17 @@ of the lesson on now.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import logging
 import math
-import struct
 import uuid
-import wave
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
 from peewee import CharField, DateTimeField, TextField
+
+from drivers.audio.inputs import MicrophoneError  # noqa: F401 - what reply() raises, for the screen to catch
 
 from ..bundle_store import get_setting, put_setting
 from ..store import models as m
@@ -60,21 +59,13 @@ class FamilyReply(m.BaseModel):
     created_at = DateTimeField()
 
 
-def simulated_microphone(seconds: float, rate: int = 16000) -> bytes:
-    """A board without a microphone driver (drivers/audio has output only): a short two-tone WAV stands in."""
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(b"".join(struct.pack("<h", int(6000 * math.sin(2 * math.pi * (440 if i < rate / 2 else 660)
-                                                                        * i / rate)))
-                               for i in range(int(seconds * rate))))
-    return out.getvalue()
-
-
 class FamilyMessages:
-    def __init__(self, board, microphone: Callable[[float], bytes] = simulated_microphone) -> None:
+    def __init__(self, board, microphone=None) -> None:
+        """``microphone``: a drivers.audio Microphone; by default the one the board config names or detection
+        found (edge/hardware.py), which on a board without one refuses every recording."""
+        if microphone is None:
+            from ..hardware import open_microphone
+            microphone = open_microphone(board.config)
         self.board, self.microphone = board, microphone
         self.speaker = None  # set by the board service when it has one (edge/sound.py Speaker)
         self.media_dir: Path = board.config.data_path / "media"
@@ -102,6 +93,14 @@ class FamilyMessages:
             return None
         return lesson.ends_at
 
+    def allowance(self) -> tuple[datetime, bool] | None:
+        """For the teacher's page: when the lesson on now ends and whether messages are allowed in it; None: no
+        lesson now (messages open after a card tap anyway)."""
+        lesson = self.lesson_now()
+        if lesson is None:
+            return None
+        return lesson.ends_at, self.held_until() is None
+
     def allow_during_lesson(self) -> datetime | None:
         """A signed-in teacher lets the children open their messages until this lesson ends; None: no lesson now."""
         if self.board.teachers.active() is None:
@@ -112,6 +111,11 @@ class FamilyMessages:
         put_setting(ALLOWED_UNTIL, lesson.ends_at.isoformat())
         log.info("family messages allowed until %s by the teacher at the board", lesson.ends_at.isoformat())
         return lesson.ends_at
+
+    @property
+    def can_reply(self) -> bool:
+        """Whether a child can answer by voice here: only where the board has a microphone (never a fake one)."""
+        return self.microphone.name != "none"
 
     def messages(self) -> list[dict[str, Any]]:
         return json.loads(get_setting("bundle.family_messages") or "[]")
@@ -128,7 +132,8 @@ class FamilyMessages:
             if item["student_id"] == student_id:
                 voice = item.get("media", {}).get("sha256")
                 shown = dict(item, read=bool(read.get(item["id"])),
-                             playable=bool(voice) and (self.media_dir / voice).exists(), held_until=held)
+                             playable=bool(voice) and (self.media_dir / voice).exists(), held_until=held,
+                             can_reply=self.can_reply)
                 if held is not None:
                     shown["text"] = ""
                 out.append(shown)
@@ -200,18 +205,27 @@ class FamilyMessages:
         return dict(item, played=played)
 
     def reply(self, message_id: str, student_id: str, seconds: float = 5.0) -> str:
-        """Record a short voice answer and queue it for the hub (sent by ``upload_replies``); not during a lesson."""
+        """Record a short voice answer and queue it for the hub (sent by ``upload_replies``); not during a lesson.
+
+        ``ValueError`` for a length that is not 0 < seconds <= REPLY_SECONDS; the microphone's ``MicrophoneError``
+        where the board has none or it fails. Either way nothing is queued or recorded."""
         self._find(message_id, student_id)
+        try:
+            seconds = float(seconds)
+        except (TypeError, ValueError):
+            raise ValueError(f"seconds must be a number, not {seconds!r}") from None
+        if not (math.isfinite(seconds) and 0 < seconds <= REPLY_SECONDS):
+            raise ValueError(f"回复 1–{REPLY_SECONDS} 秒 / A reply is up to {REPLY_SECONDS} s, not {seconds:g}")
         held = self.held_until()
         if held is not None:
             raise HeldDuringLesson(held)
-        audio = self.microphone(min(float(seconds), REPLY_SECONDS))
+        audio = self.microphone.record(seconds)
         rid = str(uuid.uuid4())
         with self.board.db.atomic():
             FamilyReply.create(id=rid, message_id=message_id, student_id=student_id,
                                audio_b64=base64.b64encode(audio).decode(), created_at=self._now())
             self.board.usage.record("family.message", initiator="student", class_id=self.board.class_id,
-                                    duration_s=int(seconds), data={"event": "replied", "message_id": message_id})
+                                    duration_s=math.ceil(seconds), data={"event": "replied", "message_id": message_id})
         return rid
 
     def upload_replies(self, client, limit: int = 5) -> int:

@@ -53,8 +53,17 @@ def _v4_merkle_log(db: SqliteDatabase) -> None:
     db.create_tables([models.LogCheckpoint], safe=True)
 
 
+def _v5_checkpoint_sent(db: SqliteDatabase) -> None:
+    """Every checkpoint the board signs is sent to the hub once: offline days' ones travel with the next upload."""
+    from playhouse.migrate import SqliteMigrator, migrate as run
+
+    if "sent_at" not in {c.name for c in db.get_columns("logcheckpoint")}:  # stores made before this column
+        run(SqliteMigrator(db).add_column("logcheckpoint", "sent_at", models.DateTimeField(null=True)))
+        db.execute_sql("UPDATE logcheckpoint SET sent_at = signed_at")  # the old upload sent what it signed
+
+
 MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_v1_initial, _v2_sensor_span, _v3_face_templates,
-                                                      _v4_merkle_log]
+                                                      _v4_merkle_log, _v5_checkpoint_sent]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -198,14 +198,18 @@ class Outbox(BaseModel):
 class LogCheckpoint(BaseModel):
     """A checkpoint the board signed over its log: the size, the frontier to grow from, the signed text.
 
-    Kept for every size the board signed, so the checkpoint of any upload batch
-    is computed from the nearest earlier one, never from the first record.
+    Kept for every size the board signed (for one size, the newest), so the
+    checkpoint of any upload batch is computed from the nearest earlier one,
+    never from the first record, and so the hub receives every daily one the
+    board signed while offline: together they bound when each record entered
+    the log (protocol/timebounds.py).
     """
 
     size = IntegerField(primary_key=True)
     frontier = TextField()  # protocol.merkle.Frontier.to_text()
     text = TextField()
     signed_at = DateTimeField()
+    sent_at = DateTimeField(null=True)  # when the hub took it (with a batch, or alone); None: still to send
 
 
 class AttendanceSession(BaseModel):

@@ -5,9 +5,12 @@ screen and new check-ins never wait on the network), and the acked ids are
 deleted in one short transaction afterwards; while the hub stores one batch,
 the board reads and signs the next (``drain``). A lost ack is harmless: the hub
 stores each id once and acks it again. The hub takes a batch whole or not at
-all (protocol 2), so an answer other than 200 leaves every row queued. With
-nothing queued, the board still sends a fresh checkpoint once a day, so the
-hub and the witness hear its log head even when the class is idle.
+all (protocol 2), so an answer other than 200 leaves every row queued. Each
+batch also carries the checkpoints the hub does not have yet up to its last
+record (the daily ones signed while offline), taken or refused with it. With
+nothing queued, the board still sends a fresh checkpoint once a day (and any
+not yet sent), so the hub and the witness hear its log head even when the
+class is idle.
 """
 from __future__ import annotations
 
@@ -63,29 +66,38 @@ def next_batch(board, limit: int) -> list[dict]:
                  data=json.loads(batch.data[i])) for i in range(len(batch.ids))]
 
 
-def send_daily_checkpoint(board, client: HubClient) -> bool:
-    """With an empty outbox: sign and send today's checkpoint if the last one is a day old."""
-    if not board.log.due() or not board.log.size():
-        return False
-    text = board.log.latest(refresh=True).text
-    client.request("POST", f"/api/v1/boards/{board.id}/checkpoints", body=text.encode("utf-8"),
-                   headers={"Content-Type": "text/plain; charset=utf-8"})
-    return True
+def send_daily_checkpoint(board, client: HubClient) -> int:
+    """With an empty outbox: sign today's checkpoint if the last one is a day old, and send every one the hub
+    does not have yet, oldest first; returns how many were sent."""
+    board.log.sign_if_due()
+    sent = 0
+    for text in board.log.unsent():
+        client.request("POST", f"/api/v1/boards/{board.id}/checkpoints", body=text.encode("utf-8"),
+                       headers={"Content-Type": "text/plain; charset=utf-8"})
+        board.log.mark_sent([text])
+        sent += 1
+    return sent
 
 
 @dataclass
 class Prepared:
-    """A batch ready to send: its rows and the payload with its signed checkpoint."""
+    """A batch ready to send: its rows, the payload, and the checkpoints the payload carries (its own first)."""
     batch: Batch
     payload: bytes
+    carried: list[str]
 
 
-def prepare(board, limit: int, after_seq: int = 0) -> Prepared | None:
-    batch = read_batch(board, min(limit, MAX_BATCH_RECORDS), after_seq)  # the hub refuses a larger batch whole
+def prepare(board, limit: int, after: Prepared | None = None) -> Prepared | None:
+    """Read and encode the oldest queued batch (past ``after``, the batch in flight, when reading ahead)."""
+    start = after.batch.seqs[-1] if after else 0
+    batch = read_batch(board, min(limit, MAX_BATCH_RECORDS), start)  # the hub refuses a larger batch whole
     if not batch.ids:
         return None
-    return Prepared(batch, encode_columns(board.id, batch.seqs[0], batch.columns, batch.data,
-                                          board.log.checkpoint_at(batch.seqs[-1])))
+    checkpoint = board.log.checkpoint_at(batch.seqs[-1])
+    in_flight = {checkpoint, *(after.carried if after else ())}  # the batch in flight carries those already
+    history = [t for t in board.log.unsent(batch.seqs[-1]) if t not in in_flight]
+    payload = encode_columns(board.id, batch.seqs[0], batch.columns, batch.data, checkpoint, history)
+    return Prepared(batch, payload, [checkpoint, *history])
 
 
 def send(board, client: HubClient, prepared: Prepared) -> dict:
@@ -100,8 +112,9 @@ def send(board, client: HubClient, prepared: Prepared) -> dict:
     return response.json()
 
 
-def settle(board, batch: Batch, ack: dict) -> int:
+def settle(board, prepared: Prepared, ack: dict) -> int:
     """Delete what the hub acked (only that), count an attempt on the rest; returns how many left the outbox."""
+    batch = prepared.batch
     if "acked" in ack:
         acked = set(ack["acked"])
     else:  # return=minimal: the hub holds everything up to last_seq
@@ -117,7 +130,9 @@ def settle(board, batch: Batch, ack: dict) -> int:
             board.db.execute_sql(_DELETE_RANGE, (batch.seqs[0], batch.seqs[len(ids) - 1]))
         else:
             board.db.cursor().executemany(_DELETE_ACKED, [(rid,) for rid in ids])
-        if len(ids) < len(batch.ids):
+        if len(ids) == len(batch.ids):  # the hub took the batch, so also the checkpoints it carried
+            board.log.mark_sent(prepared.carried)
+        else:
             m.Outbox.update(attempts=m.Outbox.attempts + 1).where(
                 m.Outbox.record.in_([rid for rid in batch.ids if rid not in acked])).execute()
     return len(ids)
@@ -129,7 +144,7 @@ def upload_once(board, client: HubClient, limit: int) -> tuple[int, int]:
     if prepared is None:
         send_daily_checkpoint(board, client)
         return 0, 0
-    return settle(board, prepared.batch, send(board, client, prepared)), board.usage.outbox_depth()
+    return settle(board, prepared, send(board, client, prepared)), board.usage.outbox_depth()
 
 
 def drain(board, client: HubClient, limit: int, max_batches: int) -> tuple[int, int]:
@@ -148,8 +163,8 @@ def drain(board, client: HubClient, limit: int, max_batches: int) -> tuple[int, 
     with ThreadPoolExecutor(1, thread_name_prefix="upload") as pool:
         for sent in range(1, max_batches + 1):
             answer = pool.submit(send, board, client, prepared)
-            ahead = prepare(board, limit, prepared.batch.seqs[-1]) if sent < max_batches else None
-            acked = settle(board, prepared.batch, answer.result())
+            ahead = prepare(board, limit, prepared) if sent < max_batches else None
+            acked = settle(board, prepared, answer.result())
             total += acked
             if acked < len(prepared.batch.ids) or ahead is None:
                 break

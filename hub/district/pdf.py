@@ -23,7 +23,8 @@ def district_pdf(rows: list[dict[str, Any]], points: list[str], level_class, tit
     cell = ParagraphStyle("cell", fontName="STSong-Light", fontSize=7, leading=9)
     header = ["学校", "学期", "班级", *points, "班牌在线", "证据", "记录"]
     body = [[r["name"], r["term"], r["classes"], *(r["levels"].get(p, "—") for p in points),
-             f"{r['online']}/{r['boards']}", r.get("evidence", ""), r["records"]] for r in rows]
+             f"{r['online']}/{r['boards']}", "；".join(x for x in (r.get("evidence", ""), r.get("archive", "")) if x),
+             r["records"]] for r in rows]
     style = [("FONTNAME", (0, 0), (-1, -1), "STSong-Light"), ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9eef3")), ("VALIGN", (0, 0), (-1, -1), "TOP")]
     for y, r in enumerate(rows, start=1):

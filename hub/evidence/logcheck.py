@@ -9,6 +9,9 @@ archive's log means records were cut from the end; one whose root differs
 means the history was rewritten (altered, inserted, reordered, forked).
 Checkpoints are verified with the key the witness registered at enrollment
 when there is a witness, so a hub that re-keyed a board cannot re-sign them.
+Each checkpoint's time then bounds the dates of the records before and after
+it (protocol/timebounds.py): a record added later with an old date, or written
+in advance, is named with its seq, its date and the checkpoint's time.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from protocol.checkpoint import CheckpointError, verify_checkpoint
 from protocol.keys import fingerprint, load_public
 from protocol.merkle import Frontier, leaf_hash
 from protocol.records import RecordError, check_fields
+from protocol.timebounds import record_times, time_bound_problems
 
 
 @dataclass
@@ -110,6 +114,9 @@ def check_log(bid: str, lines: Iterable[bytes], key: Ed25519PublicKey, heads: He
                                    f"{point.size} was altered, inserted, removed or reordered, or the log forked")
         else:
             covered = max(covered, point.size)
+    if not contradicted:  # dates are worth checking only against the log the board signed
+        unique = {p.text: p for _, p in points}.values()
+        result.problems += time_bound_problems(bid, [t for t in map(record_times, result.records) if t], unique)
     if n and not points:
         result.problems.append(f"board {bid}: no checkpoint signed by the board's key: none of its {n} records "
                                "can be shown to be the board's")

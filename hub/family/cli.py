@@ -1,4 +1,4 @@
-"""``classboard hub family …``: code letters for a class, revoking a guardian, the school's webhook."""
+"""``classboard hub family …``: code letters for a class, revoking a guardian, the school's webhook and policy."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -76,3 +76,23 @@ def webhook_cmd(data_dir: Path, db_url: str, url: str, secret: str) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"family notifications go to {url or '(nowhere)'}")
+
+
+@family_group.command("policy")
+@DATA
+@DB_URL
+@click.option("--teachers-read-content/--teachers-see-counts", default=None,
+              help="Whether teachers read messages' content in the console (default: counts only).")
+def policy_cmd(data_dir: Path, db_url: str, teachers_read_content: bool | None) -> None:
+    """Show the school's family settings, or change whether teachers read message content."""
+    from ..access_log import log_access
+    from .notify import policy, set_policy
+
+    open_hub(data_dir, db_url)
+    if teachers_read_content is not None:
+        set_policy(teachers_read_content=teachers_read_content)
+        log_access("family.policy", actor="cli",
+                   detail=f"teachers_read_content={'on' if teachers_read_content else 'off'}")
+    current = policy()
+    click.echo(f"teachers_read_content: {'on' if current['teachers_read_content'] else 'off'}; "
+               f"webhook: {current['webhook_url'] or '(none)'}")

@@ -129,3 +129,14 @@ def class_summary(class_id: str, since: datetime) -> dict[str, int]:
     q = FamilyMessage.select(FamilyMessage.direction, fn.COUNT(FamilyMessage.id)).where(
         (FamilyMessage.class_id == class_id) & (FamilyMessage.sent_at >= since)).group_by(FamilyMessage.direction)
     return dict(q.tuples())
+
+
+def recent(since: datetime, limit: int = 200) -> list[dict[str, Any]]:
+    """Messages with their content, newest first: only for the console where the school's policy lets teachers
+    read them (``teachers_read_content``, docs/family.md); the caller checks the policy and logs the reading."""
+    names = students_by_id()
+    rows = (FamilyMessage.select().where(FamilyMessage.sent_at >= since)
+            .order_by(FamilyMessage.sent_at.desc()).limit(limit))
+    return [{"id": m.id, "class_id": m.class_id, "student": names.get(m.student_id, {}).get("name", m.student_id),
+             "direction": m.direction, "relation": m.relation, "text": m.text, "voice": bool(m.media_sha256),
+             "seconds": m.media_seconds, "sent_at": m.sent_at} for m in rows]

@@ -17,6 +17,15 @@ from .apply import SECTIONS, is_noop, run
 from .errors import ImportRejected
 
 import_blueprint = Blueprint("imports", __name__)
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a school's OneRoster zip or timetable; the hub's 2 MB suits record batches
+
+
+@import_blueprint.before_request
+def _room_for_rosters() -> None:
+    if request.endpoint == "imports.import_page":
+        request.max_content_length = MAX_UPLOAD_BYTES
+
+
 SUFFIXES = {"oneroster": (".zip",), "timetable": (".csv", ".yaml", ".yml")}
 
 

@@ -51,8 +51,9 @@ def pi4(tmp_path):
 def test_sound_cards_with_and_without_playback(pi4):
     proc, _, dev, _ = pi4
     cards = sound_cards(proc, dev)
-    assert [(c.index, c.id, c.playback) for c in cards] == [(0, "vc4hdmi0", True), (1, "Device", True),
-                                                            (2, "Loopback", False)]
+    assert [(c.index, c.id, c.playback, c.capture) for c in cards] == [
+        (0, "vc4hdmi0", True, False), (1, "Device", True, True), (2, "Loopback", False, True)]
+    assert [c.id for c in Hardware(sound_cards=cards).microphones] == ["Device"]  # a loopback hears no room
     assert cards[1].name.startswith("C-Media Electronics")
     assert sound_cards(proc / "missing", dev) == []
 
@@ -168,15 +169,16 @@ def test_defaults_are_auto_and_resolve_to_the_real_hardware(pi4):
     from edge.hardware import resolve
 
     config = board_config()
-    assert (config.drivers.audio, config.drivers.camera, config.drivers.card_reader, config.drivers.display,
-            config.drivers.sensors) == ("auto",) * 5
-    hw = Hardware(sound_cards=[SoundCard(1, "Device", "USB PnP Sound Device", True)], cameras=["/dev/video0"],
+    assert (config.drivers.audio, config.drivers.microphone, config.drivers.camera, config.drivers.card_reader,
+            config.drivers.display, config.drivers.sensors) == ("auto",) * 6
+    hw = Hardware(sound_cards=[SoundCard(1, "Device", "USB PnP Sound Device", True, True)], cameras=["/dev/video0"],
                   card_readers=[("serial", "/dev/serial/by-id/usb-reader")], i2c_buses=[1],
                   i2c_sensors=[I2CSensor("scd4x", 1, 0x62)], display="cec", display_reason="HDMI-CEC adapter")
     pytest.importorskip("pyaudio")
     used = resolve(config, hw)
     assert (used.audio, used.camera, used.card_reader, used.card_reader_device, used.display) == \
         ("pyaudio", "/dev/video0", "serial", "/dev/serial/by-id/usb-reader", "cec")
+    assert (used.microphone, used.microphone_device) == ("pyaudio", "(hw:1,")  # PortAudio's name for card 1's PCM
     assert [(s.kind, s.backend, s.bus, s.address) for s in used.sensors] == [("scd4x", "real", 1, 0x62)]
     assert used.simulated() == []
 
@@ -185,7 +187,8 @@ def test_a_bare_machine_resolves_to_none_not_simulated():
     from edge.hardware import resolve
 
     used = resolve(board_config(), Hardware(display="simulated", display_reason="nothing found"))
-    assert (used.audio, used.camera, used.card_reader, used.sensors) == ("none", "none", "none", [])
+    assert (used.audio, used.microphone, used.camera, used.card_reader, used.sensors) == \
+        ("none", "none", "none", "none", [])
     assert used.simulated() == ["display"]
 
 
@@ -194,7 +197,7 @@ def test_simulated_only_when_the_config_says_so():
     from edge.hardware import resolve
 
     used = resolve(load_config(paths=[], env=SIMULATED_ENV), Hardware(cameras=["/dev/video0"]))
-    assert set(used.simulated()) == {"audio", "camera", "card_reader", "display"}
+    assert set(used.simulated()) == {"audio", "microphone", "camera", "card_reader", "display"}
 
 
 def test_doctor_fails_and_says_why_on_a_board_without_a_speaker():
@@ -228,3 +231,35 @@ def test_doctor_opens_the_card_reader_the_board_would_read(tmp_path):
     checks = {c.area: c for c in check_drivers(board_config(), hw)}
     assert checks["card reader"].status == FAIL and "cannot be opened" in checks["card reader"].detail
     assert "input group" in checks["card reader"].detail
+
+
+def test_a_microphone_only_where_a_card_records_a_room():
+    """A speaker-only card or a loopback card is no microphone: the board then says it has none (not simulated)."""
+    from classboard.doctor import WARN, check_drivers
+    from edge.hardware import resolve
+
+    pytest.importorskip("pyaudio")
+    speaker_only = Hardware(sound_cards=[SoundCard(0, "Headphones", "bcm2835 Headphones", True),
+                                         SoundCard(2, "Loopback", "Loopback 1", False, True)],
+                            display="cec", display_reason="HDMI-CEC")
+    used = resolve(board_config(), speaker_only)
+    assert (used.audio, used.microphone) == ("pyaudio", "none") and "no sound card with a capture" in \
+        used.why["microphone"]
+    check = {c.area: c for c in check_drivers(board_config(), speaker_only)}["microphone"]
+    assert check.status == WARN and "reply button is not offered" in check.detail
+    chosen = resolve(board_config(microphone_device="USB Mic"), Hardware(sound_cards=[SoundCard(
+        3, "Mic", "USB Mic", False, True)]))
+    assert (chosen.microphone, chosen.microphone_device) == ("pyaudio", "USB Mic")  # the config's device kept
+
+
+def test_doctor_fails_a_simulated_microphone_and_one_that_cannot_record():
+    from classboard.doctor import FAIL, check_drivers
+
+    hw = Hardware(display="cec", display_reason="HDMI-CEC")
+    checks = {c.area: c for c in check_drivers(board_config(microphone="simulated"), hw)}
+    assert checks["microphone"].status == FAIL and "test tone" in checks["microphone"].detail
+    pytest.importorskip("pyaudio")
+    checks = {c.area: c for c in check_drivers(board_config(microphone="pyaudio",
+                                                            microphone_device="no-such-microphone"), hw)}
+    assert checks["microphone"].status == FAIL
+    assert "cannot record" in checks["microphone"].detail and "no-such-microphone" in checks["microphone"].detail

@@ -1,4 +1,6 @@
 """Usage metering: records, their outbox rows and the board's log live and die together."""
+from datetime import timedelta
+
 import pytest
 
 from edge.services.usage import Activity, as_wire
@@ -33,6 +35,33 @@ def test_checkpoints_are_signed_once_per_size_and_again_daily(board, clock):
     assert board.log.due()
     refreshed = board.log.latest()
     assert refreshed.size == 30 and refreshed.text != latest.text and not board.log.due()
+
+
+def test_the_daily_checkpoint_is_signed_offline_and_kept_until_the_hub_has_it(board, clock):
+    from edge.jobs import install_log_checkpoint
+    from protocol.checkpoint import parse_checkpoint
+
+    install_log_checkpoint(board)
+    assert not board.log.sign_if_due()  # an empty log: nothing to vouch for
+    board.usage.record("checkin", initiator="student", class_id="C101")
+    early = parse_checkpoint(board.log.checkpoint_at(1))[0]
+    board.usage.record_many([Activity("checkin", "student", "C101", 0, {"n": i}) for i in range(4)])
+    assert parse_checkpoint(board.log.checkpoint_at(3))[0].log_held == 5  # signed after the log grew past it
+    assert early.log_held == 1 and "held" not in early.text
+    for day in range(3):  # three days with no hub; one record each morning
+        clock.advance(86_400)
+        board.usage.record("checkin", initiator="student", class_id="C101", data={"day": day})
+        board.scheduler.run_until(clock.now() + timedelta(hours=2))
+    unsent = [parse_checkpoint(t)[0] for t in board.log.unsent()]
+    assert [(p.size, p.log_held) for p in unsent] == [(1, 1), (3, 5), (6, 6), (7, 7), (8, 8)]
+    assert [p.size for p in map(lambda t: parse_checkpoint(t)[0], board.log.unsent(6))] == [1, 3, 6]
+    board.log.mark_sent(board.log.unsent(6))
+    assert [parse_checkpoint(t)[0].size for t in board.log.unsent()] == [7, 8]
+    assert not board.log.sign_if_due()  # today's is signed
+    clock.advance(86_400)
+    assert board.log.sign_if_due()  # same size, a day later: the newer replaces the older, still to send
+    assert [parse_checkpoint(t)[0].size for t in board.log.unsent()] == [7, 8]
+    assert parse_checkpoint(board.log.unsent()[-1])[0].time.startswith(clock.now().strftime("%Y-%m-%dT%H"))
 
 
 def test_record_rolls_back_with_the_callers_transaction(board):

@@ -4,32 +4,13 @@ The board's fake clock starts at SCHOOL_MORNING, a Tuesday 10:10 in 第3节 (10:
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 import pytest
 
 from tests.conftest import SHANGHAI
 
-MESSAGE = {"id": "FM-lesson-1", "student_id": "S1001", "from": "妈妈", "text": "放学在校门口等你",
-           "sent_at": "2026-11-24T02:00:00Z"}
-
-
-@pytest.fixture
-def with_message(board, school):
-    from classboard.sample import board_bundle
-
-    board.install_bundle(board_bundle(school, board.id, "C101", "2026-11-24T00:00:00Z")
-                         | {"family_messages": [MESSAGE]}, "etag-family-lesson")
-    board.family().arrive(fetch=None)  # a text message: held (delivered) at once, lesson or not
-    return board
-
-
-def family_records(board) -> list[tuple[str, str]]:
-    from edge.store import models as m
-
-    return [(r.initiator, json.loads(r.data)["event"]) for r in m.UsageRecord.select().where(
-        m.UsageRecord.kind == "family.message").order_by(m.UsageRecord.seq)]
+from .conftest import MESSAGE, family_records
 
 
 def test_during_a_lesson_a_message_is_held_hidden_and_opens_after_it(with_message, clock):

@@ -52,7 +52,7 @@ def test_records_are_stored_once_and_a_retry_acks_again(client, enrolled, hub_ap
     first = upload(enrolled, log.records, log.checkpoint()).get_json()
     assert len(first["acked"]) == 30 and first["duplicates"] == 0 and first["last_seq"] == 30
     assert first["last_hash"] == log.root().hex()
-    retry = upload(enrolled, log.records, log.checkpoint()).get_json()
+    retry = upload(enrolled, log.records, log.checkpoint(at=datetime.now(timezone.utc))).get_json()  # signed anew
     assert len(retry["acked"]) == 30 and retry["duplicates"] == 30
     grow(log, 5)
     more = upload(enrolled, log.records[20:], log.checkpoint()).get_json()
@@ -172,3 +172,34 @@ def test_minimal_ack_names_no_ids_but_says_how_far_the_hub_holds(client, enrolle
     assert "acked" not in reply and reply["acked_count"] == 5 and reply["last_seq"] == 5
     again = upload(enrolled, log.records, log.checkpoint(), minimal=True).get_json()
     assert again["acked_count"] == 5 and again["duplicates"] == 5
+
+
+def test_a_batch_carries_the_checkpoints_signed_offline_all_or_nothing(client, enrolled, hub_app):
+    from hub.models import BoardCheckpoint, UsageRecord
+
+    log = board_log(enrolled, 10)
+    daily = [log.checkpoint(3, at=datetime(2026, 11, 24, 16, tzinfo=timezone.utc)),
+             log.checkpoint(7, at=datetime(2026, 11, 25, 16, tzinfo=timezone.utc))]
+    other = board_log(enrolled, 7)  # the same key, another history (other record ids): not this batch's log
+    for history, status, why in (([daily[0], other.checkpoint(7)], 409, "does not match"),
+                                 ([log.checkpoint(10)], 400, "beyond the batch's 5"),
+                                 (["not a checkpoint"], 400, "checkpoint refused")):
+        records = log.records if status == 409 else log.records[:5]
+        answer = enrolled.call("POST", f"/api/v1/boards/{enrolled.id}/records",
+                               encode_batch(records, log.checkpoint(len(records)), history),
+                               {"Content-Type": "application/gzip"})
+        assert answer.status_code == status and why in answer.get_json()["detail"], answer.get_json()
+        _nothing_stored(hub_app)
+    for _ in range(2):  # the retry after a lost ack stores nothing twice
+        answer = enrolled.call("POST", f"/api/v1/boards/{enrolled.id}/records",
+                               encode_batch(log.records, log.checkpoint(), daily), {"Content-Type": "application/gzip"})
+        assert answer.status_code == 200 and answer.get_json()["last_seq"] == 10
+    with hub_app.app_context():
+        assert UsageRecord.select().count() == 10
+        assert sorted(c.size for c in BoardCheckpoint.select()) == [3, 7, 10]
+    answer = enrolled.call("POST", f"/api/v1/boards/{enrolled.id}/records",
+                           encode_batch(log.records[3:], log.checkpoint(), [log.checkpoint(2, at=datetime(
+                               2026, 11, 26, tzinfo=timezone.utc))]), {"Content-Type": "application/gzip"})
+    assert answer.status_code == 200  # an earlier checkpoint of records held before: checked on the stored leaves
+    with hub_app.app_context():
+        assert sorted(c.size for c in BoardCheckpoint.select()) == [2, 3, 7, 10]

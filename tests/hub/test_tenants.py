@@ -218,3 +218,47 @@ def test_a_school_cannot_take_over_another_schools_claim(hub_app, two_schools):
     with acting_for(B), pytest.raises(EnrollmentError, match="another school"):
         claim_board("WXYZ-2345", "R102", None)
     assert (Claim.get_by_id("WXYZ-2345").school, Claim.get_by_id("WXYZ-2345").room_id) == (A, "R101")
+
+
+def test_each_school_keeps_its_logs_as_long_as_its_own_setting_says(hub_app, two_schools, school):
+    """A keeps 200 days, B and the implicit school 400 (the default). 300 days on: A's records and health hours
+    are gone, B's stay; the hub-wide command log stays (the longest wish, 400 days, rules what is nobody's).
+    Once A's setting is invalid (90 < 180), A is not pruned at all, nor is anything hub-wide."""
+    from datetime import datetime, timedelta, timezone
+
+    from hub import health_history
+    from hub.models import BoardHour, CommandLog, UsageRecord
+    from hub.retention import prune_every_school
+    from hub.school import replace_school
+    from hub.tenancy import acting_for
+
+    then = datetime(2026, 1, 5, 8, 0)
+    for n, board in enumerate(two_schools.values()):
+        UsageRecord.create(id=f"old-{n}", board_id=board.id, seq=1, kind="attendance.session", at=then,
+                           class_id="C101", initiator="teacher", duration_s=60, data="{}", hash="h",
+                           received_at=then)
+        health_history.note(board.id, then.replace(tzinfo=timezone.utc))
+    CommandLog.create(at=then, user="admin", target="*", command="volume")
+
+    def set_retention(days):
+        content = copy.deepcopy(school)
+        content["school"].update(id=A, name="第一中学")
+        content.setdefault("settings", {})["retention_days"] = days
+        with acting_for(A):
+            replace_school(content)
+
+    def left():
+        return ({r.board_id for r in UsageRecord.select()}, {h.board_id for h in BoardHour.select()},
+                CommandLog.select().count())
+
+    set_retention(90)
+    removed = prune_every_school(now=datetime(2026, 11, 1, tzinfo=timezone.utc))  # 300 days on
+    assert A not in removed and "*" not in removed  # an invalid wish: nothing of A's, nothing hub-wide, deleted
+    assert left() == ({"cb-sch-a", "cb-sch-b"}, {"cb-sch-a", "cb-sch-b"}, 1)
+    set_retention(200)
+    removed = prune_every_school(now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    assert removed[A] == {"usage_records": 1, "health_hours": 1} and removed[B] == {"usage_records": 0,
+                                                                                   "health_hours": 0}
+    assert left() == ({"cb-sch-b"}, {"cb-sch-b"}, 1)
+    removed = prune_every_school(now=datetime(2026, 1, 5, tzinfo=timezone.utc) + timedelta(days=401))
+    assert removed["*"]["command_log"] == 1 and left() == (set(), set(), 0)

@@ -47,7 +47,7 @@ def test_a_board_is_silent_once_no_checkpoint_came_for_more_than_the_hours(tmp_p
         registry.add_checkpoint(log.board_id, grown(log, 3).checkpoint(), 0, [])
     assert registry.silent(48) == []
     clock.move(hours=30)  # the daily board sends again (same size: a day without records), the quiet one does not
-    assert registry.add_checkpoint("cb-daily", daily.checkpoint(), 3, []) is True
+    assert registry.add_checkpoint("cb-daily", daily.checkpoint(at=clock()), 3, []) is True
     clock.move(hours=18, seconds=1)  # 48 h and a second after the quiet board's last checkpoint
     silent = registry.silent(48)
     assert [b["board_id"] for b in silent] == ["cb-never", "cb-quiet"]  # quietest first: counted from registration

@@ -44,6 +44,20 @@ class HubProcess:
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         wait_port(self.url + "/api/v1/time")
 
+    def create_user(self, name: str, role: str, password: str = "long-password") -> None:
+        """A console account, made with the hub's own command."""
+        made = subprocess.run([sys.executable, "-m", "classboard", "hub", "create-user", name, "--role", role,
+                               "--password", password, "--data", str(self.data)], capture_output=True, text=True,
+                              timeout=60)
+        assert made.returncode == 0, made.stderr
+
+    def sign_in(self, page, name: str, password: str = "long-password") -> None:
+        """Sign in on the console's login page, as a person would (Playwright page)."""
+        page.goto(self.url + "/login")
+        page.fill("input[name=username]", name)
+        page.fill("input[name=password]", password)
+        page.click("button")
+
     def restart(self) -> None:
         """Start the hub again on the same port and data (after it was stopped or killed)."""
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)

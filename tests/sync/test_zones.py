@@ -145,19 +145,13 @@ def test_console_pages_a_zone_from_the_browser_microphone(rooms):
 
     from tests.ui.conftest import CHROMIUM_ARGS
     teaching, lab, hub, port = rooms
-    made = subprocess.run([sys.executable, "-m", "classboard", "hub", "create-user", "wang", "--role", "teacher",
-                           "--password", "long-password", "--data", str(hub.data)], capture_output=True, text=True,
-                          timeout=60)
-    assert made.returncode == 0, made.stderr
+    hub.create_user("wang", "teacher")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS + [
             "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
         try:
             page = browser.new_page()
-            page.goto(hub.url + "/login")
-            page.fill("input[name=username]", "wang")
-            page.fill("input[name=password]", "long-password")
-            page.click("button")
+            hub.sign_in(page, "wang")
             page.goto(hub.url + "/console/broadcast")
             page.select_option("#pagezone", "school")
             page.click("#talk")

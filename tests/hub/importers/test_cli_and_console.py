@@ -1,4 +1,5 @@
 import json
+import os
 import re
 
 from click.testing import CliRunner
@@ -93,6 +94,12 @@ def test_console_upload_dry_run_shows_counts(client, hub_app, tmp_path):
     response = client.post("/console/import", data=bad, content_type="multipart/form-data")
     assert response.status_code == 422 and "class &#39;C9&#39; does not exist" in response.data.decode()
     assert "<td>课表.csv</td><td>2</td><td>1</td>" in response.data.decode()
+    with zipfile.ZipFile(buffer, "a") as z:  # a roster zip of 3 MB (a large school's photos, say): above the
+        z.writestr("photos.bin", os.urandom(3 << 20))  # hub's 2 MB limit for record batches, taken here
+    big = {"csrf": token, "kind": "oneroster", "dry_run": "on", "file": (BytesIO(buffer.getvalue()), "roster.zip")}
+    response = client.post("/console/import", data=big, content_type="multipart/form-data")
+    assert len(buffer.getvalue()) > 3 << 20 and response.status_code == 200, response.status_code
+    assert "<td>students</td><td>9</td>" in response.data.decode()
     no_csrf = {"kind": "oneroster", "file": (BytesIO(buffer.getvalue()), "roster.zip")}
     assert client.post("/console/import", data=no_csrf, content_type="multipart/form-data").status_code == 400
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -107,3 +108,42 @@ def test_grade_names_can_be_the_districts_own(hub_app, tmp_path):
     names.write_text("[1, 2]", encoding="utf-8")
     refused = run(hub_app, str(write_set(tmp_path / "district3", data)), "--grade-names", str(names))
     assert refused.exit_code != 0 and "grade code" in refused.output
+
+
+def test_the_district_admin_uploads_the_set_on_the_district_import_page(hub_app, tmp_path):
+    """The same set as one zip body (as the page's upload sends it): a dry run plans both schools, the import
+    stores them, a broken set is refused whole with its problems, and only a district admin may do it."""
+    import shutil
+
+    from hub.models import School
+    from tests.hub.test_tenants import sign_in
+
+    def zipped(data, name):
+        folder = write_set(tmp_path / name, data)
+        return Path(shutil.make_archive(str(tmp_path / name), "zip", folder)).read_bytes()
+
+    client = hub_app.test_client()
+    csrf = sign_in(client, hub_app, "district-head", "district_admin")
+
+    def send(body, dry_run=False):
+        return client.post("/district/import" + ("?dry_run=1" if dry_run else ""), data=body,
+                           headers={"X-CSRF-Token": csrf, "Content-Type": "application/zip"})
+    good = zipped(district_rows(), "good")
+    answer = send(good, dry_run=True)
+    assert answer.status_code == 200 and not answer.get_json()["applied"]
+    assert "ORG-2 南宁市第二中学: 新建 new school" in answer.get_json()["plan"] and School.select().count() == 0
+    assert "区县 OneRoster 导入" in client.get("/district/import").get_data(as_text=True)
+    data = district_rows()
+    next(r for r in data["enrollments.csv"] if r[4] == "ORG-2")[3] = "B-NO-SUCH-CLASS"
+    answer = send(zipped(data, "bad"))
+    assert answer.status_code == 422 and "nothing was changed" in answer.get_json()["error"]
+    assert any("class 'B-NO-SUCH-CLASS' does not exist" in p for p in answer.get_json()["problems"])
+    assert School.select().count() == 0
+    assert send(b"not a zip").status_code == 400
+    answer = send(good)
+    assert answer.status_code == 200 and answer.get_json() == dict(answer.get_json(), applied=True, schools=2)
+    assert {s.id for s in School.select()} == {"ORG-1", "ORG-2"}
+    school_admin = hub_app.test_client()
+    token = sign_in(school_admin, hub_app, "head-of-one", "admin", "ORG-1")
+    assert school_admin.post("/district/import", data=good, headers={
+        "X-CSRF-Token": token, "Content-Type": "application/zip"}).status_code == 403
