@@ -136,6 +136,15 @@ def test_the_fast_sealing_path_hashes_exactly_the_canonical_bytes(board, class_i
     assert sealed["hash"] == leaf_hash(canonical_bytes(fields)).hex()
 
 
+def test_uuid7_carries_its_millisecond_version_variant_and_74_random_bits():
+    import uuid
+    ms = 0x0190_A5B6_C7D8
+    assert uuid7(ms, bytes(10)) == "0190a5b6-c7d8-7000-8000-000000000000"
+    assert uuid7(ms, b"\xff" * 10) == "0190a5b6-c7d8-7fff-bfff-ffffffffffff"
+    made = uuid.UUID(uuid7(ms, bytes(range(10))))
+    assert made.int >> 80 == ms and made.version == 7 and made.variant == uuid.RFC_4122
+
+
 def test_uuid7_text_is_what_the_uuid_module_writes():
     import uuid
     for _ in range(100):
