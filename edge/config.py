@@ -48,7 +48,7 @@ class HubSection:
     room: str = ""
     tls_fingerprint: str = ""  # the hub certificate's SHA-256 (classboard hub fingerprint); empty: pinned on first use
     pull_interval_s: int = 300
-    batch_size: int = 2000
+    batch_size: int = 5000  # the most a batch may hold (protocol MAX_BATCH_RECORDS): fewer fsyncs and signatures
 
 
 @dataclass

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from protocol.checkpoint import Checkpoint, CheckpointError, verify_checkpoint
 from protocol.keys import load_public
 from protocol.merkle import Frontier
-from protocol.records import RecordError, decode_batch_for_store, parse_time
+from protocol.records import RecordError, decode_batch_for_store
 
 from .db import write_transaction
 from .models import Board, BoardCheckpoint, UsageRecord, database
@@ -145,7 +145,8 @@ def ingest_batch(board: Board, payload: bytes, max_bytes: int) -> IngestResult:
                                   "match the log the hub holds with this batch: the log has forked")
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         skip = len(records) - len(fresh)
-        rows = [(rec["id"], board.id, rec["seq"], rec["kind"], parse_time(rec["at"]).replace(tzinfo=None),
+        # the times passed decode's checks (parse_time's shape and date); naive UTC as the column holds them
+        rows = [(rec["id"], board.id, rec["seq"], rec["kind"], datetime.fromisoformat(rec["at"][:23]),
                  rec["class_id"], rec["initiator"], rec["duration_s"], data[skip + i], rec["hash"], now)
                 for i, rec in enumerate(fresh)]
         if rows:  # one prepared statement for the batch, not peewee's SQL built row by row

@@ -16,6 +16,7 @@ import hashlib
 from typing import Iterable, Sequence
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+_sha256 = hashlib.sha256
 
 
 class ProofError(ValueError):
@@ -55,9 +56,35 @@ class Frontier:
         self.size += 1
 
     def extend(self, leaves: Iterable[bytes]) -> "Frontier":
-        for leaf in leaves:
-            self.append(leaf)
+        """Append many leaves: whole perfect subtrees at a time, hashed level by level (same hashes as append,
+        without a Python call per node; a drain's batch of leaves on board and hub)."""
+        leaves = leaves if isinstance(leaves, list) else list(leaves)
+        i, n = 0, len(leaves)
+        while i < n:
+            # the largest perfect subtree that fits what is left and starts at a multiple of its size
+            k = 1 << ((n - i).bit_length() - 1)
+            if self.size:
+                k = min(k, self.size & -self.size)
+            if k == 1:
+                self.append(leaves[i])
+                i += 1
+                continue
+            level = leaves[i:i + k]
+            while len(level) > 1:
+                level = [_sha256(b"\x01" + level[j] + level[j + 1]).digest() for j in range(0, len(level), 2)]
+            self._push(level[0], k)
+            i += k
         return self
+
+    def _push(self, subtree: bytes, k: int) -> None:
+        """Add the root of a perfect subtree of ``k`` leaves (``size`` a multiple of ``k``): carries as append."""
+        self.hashes.append(subtree)
+        carry = self.size // k
+        while carry & 1:
+            right = self.hashes.pop()
+            self.hashes[-1] = node_hash(self.hashes[-1], right)
+            carry >>= 1
+        self.size += k
 
     def root(self) -> bytes:
         if not self.hashes:

@@ -82,15 +82,15 @@ class UsageMeter:
             made_ms = int(time.time() * 1000)
             for i, act in enumerate(activities):
                 seq += 1
-                at = utc(act.at or self.clock.now())  # once: the stored row must re-hash identically
+                at = wire.format_time(utc(act.at or self.clock.now()))  # once: the stored row must re-hash identically
                 rid = wire.uuid7(made_ms, randomness[10 * i:10 * i + 10])
                 duration = int(act.duration_s)
                 leaf, data = wire.seal_parts({
-                    "id": rid, "board_id": self.board_id, "seq": seq, "kind": act.kind, "at": wire.format_time(at),
+                    "id": rid, "board_id": self.board_id, "seq": seq, "kind": act.kind, "at": at,
                     "class_id": act.class_id, "initiator": act.initiator, "duration_s": duration, "data": act.data},
                     own=True)
-                rows.append((rid, seq, act.kind, str(at.replace(microsecond=at.microsecond // 1000 * 1000, tzinfo=None)),
-                             act.class_id, act.initiator, duration, data.decode("utf-8"), leaf.hex()))
+                rows.append((rid, seq, act.kind, _stored_time(at), act.class_id, act.initiator, duration,
+                             data.decode("utf-8"), leaf.hex()))
             # The hot path of every board: plain executemany, not peewee's per-row SQL building.
             cursor = self.db.cursor()
             cursor.executemany(_RECORD_INSERT, rows)
@@ -101,9 +101,16 @@ class UsageMeter:
         return m.Outbox.select().count()
 
 
+def _stored_time(wire_time: str) -> str:
+    """The wire time ("2026-11-24T00:00:03.001Z") as the column keeps it: str() of the naive UTC datetime
+    ("2026-11-24 00:00:03.001000", no fraction at a whole second), by slicing instead of a second conversion."""
+    millis = wire_time[20:23]
+    return f"{wire_time[:10]} {wire_time[11:19]}" + ("" if millis == "000" else f".{millis}000")
+
+
 def _row_object(row: tuple) -> m.UsageRecord:
     """The stored row as a model object, without peewee's per-field setattr (a third of sealing's time)."""
-    obj = m.UsageRecord()
+    obj = m.UsageRecord(__no_default__=True)  # every column is set here: no default dict to build and clear
     obj.__data__.update(zip(_RECORD_COLUMNS, row))
     obj._dirty.clear()
     return obj

@@ -22,7 +22,7 @@ from .health import clock_offset_ms, health_report
 from .media import prefetch_broadcast_media
 from .pull import pull_bundle
 from .push import PushListener
-from .upload import upload_once
+from .upload import drain
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +79,7 @@ class SyncService:
         outcome["media"] += prefetch_library(self.board, client)  # on-demand items, after the timed ones
         from ..services.family_messages import sync_family
         outcome["family"] = sync_family(self.board, client)
-        for _ in range(max_batches):
-            acked, left = upload_once(self.board, client, self.batch)
-            outcome["uploaded"] += acked
-            if not left or not acked:
-                break
-            time.sleep(0)  # let the screen's threads run between batches
+        outcome["uploaded"] = drain(self.board, client, self.batch, max_batches)[0]
         if time.monotonic() - self.last_health > 60:
             offset = clock_offset_ms(client)
             client.post_json(f"/api/v1/boards/{self.board.id}/health", health_report(self.board, self.faults, offset))

@@ -2,7 +2,8 @@
 
 The batch is read in a short read, sent with no transaction open (so the
 screen and new check-ins never wait on the network), and the acked ids are
-deleted in one short transaction afterwards. A lost ack is harmless: the hub
+deleted in one short transaction afterwards; while the hub stores one batch,
+the board reads and signs the next (``drain``). A lost ack is harmless: the hub
 stores each id once and acks it again. The hub takes a batch whole or not at
 all (protocol 2), so an answer other than 200 leaves every row queued. Each
 batch also carries the checkpoints the hub does not have yet up to its last
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from protocol.records import WIRE_FIELDS, encode_columns
+from protocol.records import MAX_BATCH_RECORDS, WIRE_FIELDS, encode_columns
 
 from ..store import models as m
 from .client import HubClient, HubRefused
@@ -25,7 +27,10 @@ from .client import HubClient, HubRefused
 log = logging.getLogger(__name__)
 _QUEUED = (f"SELECT r.id, r.seq, r.kind, r.at, r.class_id, r.initiator, r.duration_s, r.data "
            f"FROM {m.Outbox._meta.table_name} o JOIN {m.UsageRecord._meta.table_name} r ON r.id = o.record_id "
-           f"ORDER BY o.seq LIMIT ?")
+           f"WHERE o.seq > ? ORDER BY o.seq LIMIT ?")
+_DELETE_ACKED = f"DELETE FROM {m.Outbox._meta.table_name} WHERE record_id = ?"
+# a batch is one stretch of the log (read_batch), so the outbox rows of its seqs are exactly its records
+_DELETE_RANGE = f"DELETE FROM {m.Outbox._meta.table_name} WHERE seq BETWEEN ? AND ?"
 
 
 @dataclass
@@ -42,9 +47,10 @@ def _wire_time(stored: str) -> str:
     return f"{stored[:10]}T{stored[11:19]}.{stored[20:23] if len(stored) > 19 else '000'}Z"
 
 
-def read_batch(board, limit: int) -> Batch:
-    """The oldest queued records, consecutive in seq (a batch is one stretch of the log), in one plain query."""
-    rows = board.db.execute_sql(_QUEUED, (limit,)).fetchall()
+def read_batch(board, limit: int, after_seq: int = 0) -> Batch:
+    """The oldest queued records (past ``after_seq``), consecutive in seq (a batch is one stretch of the log),
+    in one plain query."""
+    rows = board.db.execute_sql(_QUEUED, (after_seq, limit)).fetchall()
     end = next((i for i in range(1, len(rows)) if rows[i][1] != rows[i - 1][1] + 1), len(rows))
     rows = rows[:end]
     columns = {"id": [r[0] for r in rows], "kind": [r[2] for r in rows], "at": [_wire_time(str(r[3])) for r in rows],
@@ -73,23 +79,42 @@ def send_daily_checkpoint(board, client: HubClient) -> int:
     return sent
 
 
-def upload_once(board, client: HubClient, limit: int) -> tuple[int, int]:
-    """Send one batch; returns (acked, still queued). Raises HubUnavailable to back off."""
-    batch = read_batch(board, limit)
+@dataclass
+class Prepared:
+    """A batch ready to send: its rows, the payload, and the checkpoints the payload carries (its own first)."""
+    batch: Batch
+    payload: bytes
+    carried: list[str]
+
+
+def prepare(board, limit: int, after: Prepared | None = None) -> Prepared | None:
+    """Read and encode the oldest queued batch (past ``after``, the batch in flight, when reading ahead)."""
+    start = after.batch.seqs[-1] if after else 0
+    batch = read_batch(board, min(limit, MAX_BATCH_RECORDS), start)  # the hub refuses a larger batch whole
     if not batch.ids:
-        send_daily_checkpoint(board, client)
-        return 0, 0
+        return None
     checkpoint = board.log.checkpoint_at(batch.seqs[-1])
-    history = [t for t in board.log.unsent(batch.seqs[-1]) if t != checkpoint]
+    in_flight = {checkpoint, *(after.carried if after else ())}  # the batch in flight carries those already
+    history = [t for t in board.log.unsent(batch.seqs[-1]) if t not in in_flight]
     payload = encode_columns(board.id, batch.seqs[0], batch.columns, batch.data, checkpoint, history)
+    return Prepared(batch, payload, [checkpoint, *history])
+
+
+def send(board, client: HubClient, prepared: Prepared) -> dict:
+    """POST one batch; the hub's ack. Raises HubUnavailable to back off, HubRefused when it will not take it."""
     try:
-        response = client.request("POST", f"/api/v1/boards/{board.id}/records", body=payload,
-                                   headers={"Content-Type": "application/gzip", "Prefer": "return=minimal"})
+        response = client.request("POST", f"/api/v1/boards/{board.id}/records", body=prepared.payload,
+                                  headers={"Content-Type": "application/gzip", "Prefer": "return=minimal"})
     except HubRefused as exc:
         if exc.status == 409:  # the hub's log of this board is not ours: a gap or a conflict, keep everything
             log.error("hub refuses the batch against its copy of our log: %s", exc.detail)
         raise
-    ack = response.json()
+    return response.json()
+
+
+def settle(board, prepared: Prepared, ack: dict) -> int:
+    """Delete what the hub acked (only that), count an attempt on the rest; returns how many left the outbox."""
+    batch = prepared.batch
     if "acked" in ack:
         acked = set(ack["acked"])
     else:  # return=minimal: the hub holds everything up to last_seq
@@ -100,11 +125,48 @@ def upload_once(board, client: HubClient, limit: int) -> tuple[int, int]:
             acked = set()
     ids = [rid for rid in batch.ids if rid in acked]
     with board.db.atomic():
-        for start in range(0, len(ids), 500):
-            m.Outbox.delete().where(m.Outbox.record.in_(ids[start:start + 500])).execute()
+        # peewee's IN (...) builds its SQL id by id (half the board's drain): one range or one prepared statement
+        if ids and ids == batch.ids[:len(ids)]:  # the usual ack: a prefix of the batch, consecutive seqs
+            board.db.execute_sql(_DELETE_RANGE, (batch.seqs[0], batch.seqs[len(ids) - 1]))
+        else:
+            board.db.cursor().executemany(_DELETE_ACKED, [(rid,) for rid in ids])
         if len(ids) == len(batch.ids):  # the hub took the batch, so also the checkpoints it carried
-            board.log.mark_sent([checkpoint, *history])
+            board.log.mark_sent(prepared.carried)
         else:
             m.Outbox.update(attempts=m.Outbox.attempts + 1).where(
                 m.Outbox.record.in_([rid for rid in batch.ids if rid not in acked])).execute()
-    return len(ids), board.usage.outbox_depth()
+    return len(ids)
+
+
+def upload_once(board, client: HubClient, limit: int) -> tuple[int, int]:
+    """Send one batch; returns (acked, still queued). Raises HubUnavailable to back off."""
+    prepared = prepare(board, limit)
+    if prepared is None:
+        send_daily_checkpoint(board, client)
+        return 0, 0
+    return settle(board, prepared, send(board, client, prepared)), board.usage.outbox_depth()
+
+
+def drain(board, client: HubClient, limit: int, max_batches: int) -> tuple[int, int]:
+    """upload_once up to ``max_batches`` times, reading and signing batch k+1 while the hub stores batch k.
+
+    The hub sees exactly the requests upload_once would send, one at a time and in order: only the
+    board's own work overlaps the wait (board and hub are two processes, often on two cores). A batch
+    prepared ahead is dropped if the one before was refused or not acked whole; its rows stay queued.
+    Returns (acked, still queued); raises as upload_once.
+    """
+    prepared = prepare(board, limit)
+    if prepared is None:
+        send_daily_checkpoint(board, client)
+        return 0, 0
+    total = 0
+    with ThreadPoolExecutor(1, thread_name_prefix="upload") as pool:
+        for sent in range(1, max_batches + 1):
+            answer = pool.submit(send, board, client, prepared)
+            ahead = prepare(board, limit, prepared) if sent < max_batches else None
+            acked = settle(board, prepared, answer.result())
+            total += acked
+            if acked < len(prepared.batch.ids) or ahead is None:
+                break
+            prepared = ahead
+    return total, board.usage.outbox_depth()

@@ -101,3 +101,15 @@ def test_proofs_for_sizes_the_tree_lacks_are_refused():
 def test_a_frontier_with_the_wrong_number_of_hashes_is_refused():
     with pytest.raises(ValueError):
         Frontier(3, [LEAVES[0]])
+
+
+@pytest.mark.parametrize("start,count", [(0, 1), (0, 8), (0, 1000), (3, 13), (6, 2), (8, 1), (5, 300), (1023, 2)])
+def test_extending_by_subtrees_gives_the_frontier_of_appending_one_by_one(start, count):
+    import hashlib
+    leaves = [hashlib.sha256(str(i).encode()).digest() for i in range(start + count)]
+    one_by_one = Frontier()
+    for leaf in leaves:
+        one_by_one.append(leaf)
+    grown = Frontier().extend(leaves[:start]).extend(iter(leaves[start:]))
+    assert grown.size == one_by_one.size and grown.hashes == one_by_one.hashes
+    assert grown.root() == one_by_one.root()

@@ -96,6 +96,21 @@ def test_canonical_bytes_ignore_key_order_and_round_trip(value):
     assert json.loads(canonical_bytes(value)) == value
 
 
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_canonical_bytes_are_the_sorted_compact_json_of_the_standard_encoder(value):
+    """The fast path (a C encoder built once, no path strings) writes what json.dumps writes with JCS's options."""
+    expected = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    assert canonical_bytes(value) == expected.encode("utf-8")
+
+
+@pytest.mark.parametrize("value,path", [({"a": [1, {"b": 0.5}]}, r"\$\.a\[1\]\.b"), ([{"x": 2**60}], r"\$\[0\]\.x"),
+                                        ({1: "k"}, "keys must be strings"), ({"s": {1, 2}}, r"\$\.s: set")])
+def test_values_json_cannot_hold_canonically_are_refused_with_their_path(value, path):
+    with pytest.raises(CanonicalError, match=path):
+        canonical_bytes(value)
+
+
 def test_floats_are_refused_with_a_path():
     with pytest.raises(CanonicalError, match=r"\$\.data\.t"):
         canonical_bytes({"data": {"t": 21.5}})
@@ -119,6 +134,15 @@ def test_the_fast_sealing_path_hashes_exactly_the_canonical_bytes(board, class_i
             leaf_bytes(fields)
         return
     assert sealed["hash"] == leaf_hash(canonical_bytes(fields)).hex()
+
+
+def test_uuid7_carries_its_millisecond_version_variant_and_74_random_bits():
+    import uuid
+    ms = 0x0190_A5B6_C7D8
+    assert uuid7(ms, bytes(10)) == "0190a5b6-c7d8-7000-8000-000000000000"
+    assert uuid7(ms, b"\xff" * 10) == "0190a5b6-c7d8-7fff-bfff-ffffffffffff"
+    made = uuid.UUID(uuid7(ms, bytes(range(10))))
+    assert made.int >> 80 == ms and made.version == 7 and made.variant == uuid.RFC_4122
 
 
 def test_uuid7_text_is_what_the_uuid_module_writes():
@@ -150,3 +174,58 @@ def test_the_schemas_describe_what_the_code_writes(tmp_path):
     witness.add_checkpoint("cb-test", log.checkpoint(), 0, [])
     assert not list(Draft202012Validator(schema("witness")).iter_errors(witness.export()))
     witness.close()
+
+
+def _columns(records: list[dict]) -> dict[str, list]:
+    return {f: [r[f] for r in records] for f in ("id", "kind", "at", "class_id", "initiator", "duration_s", "data")}
+
+
+def test_the_column_checks_seal_exactly_as_the_record_checks():
+    from protocol.records import _seal_columns, _seal_each
+    log = log_of(40)
+    log.add("attendance.session", format_time(datetime(2026, 11, 24, 2, tzinfo=timezone.utc)), class_id=None,
+            duration_s=86_400, data={"名单": ["S1", {"late": True, "n": None}], "k": -(2**53 - 1)})
+    columns = _columns(log.records)
+    fast = _seal_columns("cb-test", 1, len(log.records), columns)
+    assert fast is not None and fast == _seal_each("cb-test", 1, len(log.records), columns)
+    assert fast[0] == log.records
+
+
+@pytest.mark.parametrize("field,value,reason", [
+    ("id", "0190A000-0000-7000-8000-000000000000", "UUIDv7"), ("id", 7, "UUIDv7"),
+    ("kind", "nap", "kind"), ("kind", ["checkin"], "kind"), ("initiator", "robot", "initiator"),
+    ("class_id", 101, "class_id"), ("duration_s", True, "duration_s"), ("duration_s", 86_401, "duration_s"),
+    ("duration_s", 1.0, "duration_s"), ("at", "2026-13-24T01:00:00.000Z", "valid date"),
+    ("at", "2026-11-24 01:00:00.000Z", "RFC 3339"), ("data", {"x": 0.5}, "floats"), ("data", [], "object"),
+    ("data", {"x": "y" * 3000}, "larger than"), ("data", {"x": 2**60}, "interoperable"),
+])
+def test_a_bad_value_anywhere_leaves_the_column_checks_to_the_record_checks(field, value, reason):
+    from protocol.records import _seal_columns
+    log = log_of(6)
+    records = [dict(r) for r in log.records]
+    records[4][field] = value
+    assert _seal_columns("cb-test", 1, 6, _columns(records)) is None
+    body = {"v": 2, "board_id": "cb-test", "first_seq": 1, "count": 6, "checkpoint": "x", "columns": _columns(records)}
+    with pytest.raises(RecordError, match=rf"records\[4\]: .*{reason}"):
+        decode_batch(gzip.compress(json.dumps(body).encode()))
+
+
+def test_a_time_only_the_record_checks_take_is_still_taken():
+    """ISO week dates pass parse_time (fromisoformat): the column check must not refuse what the hub took before."""
+    from protocol.records import _seal_columns, _seal_each
+    records = [dict(r) for r in log_of(3).records]
+    records[1]["at"] = "2026-W48-2T01:00:00.000Z"
+    assert _seal_columns("cb-test", 1, 3, _columns(records)) is None
+    assert _seal_each("cb-test", 1, 3, _columns(records))[0][1]["at"] == "2026-W48-2T01:00:00.000Z"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30)),
+       st.sampled_from([0, 8 * 60, -5 * 60, 5 * 60 + 45]))
+def test_format_time_is_utc_with_milliseconds_whatever_the_zone(moment, offset_min):
+    from datetime import timedelta
+    aware = moment.replace(tzinfo=timezone(timedelta(minutes=offset_min)))
+    utc = aware.astimezone(timezone.utc).replace(tzinfo=None)
+    assert format_time(aware) == utc.isoformat(timespec="milliseconds") + "Z"
+    with pytest.raises(RecordError):
+        format_time(moment)

@@ -111,3 +111,33 @@ def test_push_poke_alert_and_forged_command(tmp_path, mosquitto, hub_server):
     assert sync.push.refused >= 1 and rebooted == []
     sync.stop()
     board.stop()
+
+
+def test_drain_reads_ahead_yet_a_failed_batch_loses_and_skips_nothing(tmp_path, hub_server):
+    """Batch k+1 is read and signed while the hub stores batch k; when batch 3 fails, batches 4.. stay queued."""
+    from edge.sync.client import HubUnavailable
+    from edge.sync.upload import drain
+    board = board_for(tmp_path, hub_server)
+    sync = SyncService(board)
+    sync.cycle()
+    board.usage.record_many([Activity("checkin", "student", "C101", 0, {"n": i}) for i in range(1050)])
+    client, sent = sync.client(), []
+    real_request = client.request
+
+    def third_batch_fails(method, path, **kwargs):
+        if path.endswith("/records"):
+            sent.append(path)
+            if len(sent) == 3:
+                raise HubUnavailable("the network dropped")
+        return real_request(method, path, **kwargs)
+
+    client.request = third_batch_fails
+    with pytest.raises(HubUnavailable):
+        drain(board, client, 100, 50)
+    assert len(sent) == 3 and board.usage.outbox_depth() == 850
+    assert [r[2] for r in hub_server.records(board.id)] == list(range(1, 201))
+    assert drain(board, client, 100, 50) == (850, 0)  # 9 batches (the last of 50), in order, each seq once
+    assert len(sent) == 3 + 9
+    assert [r[2] for r in hub_server.records(board.id)] == list(range(1, 1051))
+    hub_server.verify_log(board.id, board.key.public_key())
+    board.stop()
